@@ -1,0 +1,123 @@
+import { readFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
+import { type Config, ConfigSchema, formatPath, unknownKeys } from "../../schema/config.js";
+import { type ConfigProblem, ConfigError } from "./config-error.js";
+import { resolveEnvReferences } from "./env-references.js";
+
+export { type ConfigProblem, ConfigError, formatProblems } from "./config-error.js";
+
+export interface LoadedConfig {
+  config: Config;
+  /** `environment_variables` from the file, to be set in the process environment. */
+  environment: Record<string, string>;
+  warnings: ConfigProblem[];
+}
+
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    const reason =
+      (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "cannot be read";
+    throw new ConfigError(file, [{ path: "(file)", message: reason }]);
+  }
+  return parseConfigText(text, file, env);
+}
+
+export function parseConfigText(
+  text: string,
+  file = "config",
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
+  const warnings: ConfigProblem[] = [];
+  const errors: ConfigProblem[] = [];
+
+  // LiteLLM's loader (PyYAML) lets a repeated key win; so do we, with a warning.
+  const strict = parseDocument(text);
+  for (const e of strict.errors) {
+    if (e.code === "DUPLICATE_KEY") {
+      warnings.push({ path: linePath(e.linePos), message: "duplicate key: the later value wins" });
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: false });
+  for (const e of doc.errors) {
+    errors.push({ path: linePath(e.linePos), message: firstLine(e.message) });
+  }
+  if (errors.length > 0) throw new ConfigError(file, errors);
+
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ path: "(root)", message: "the config must be a YAML mapping" }]);
+  }
+
+  const environment = environmentVariables((raw as Record<string, unknown>).environment_variables);
+  const resolved = resolveEnvReferences(raw, { ...env, ...environment }, errors);
+
+  const parsed = ConfigSchema.safeParse(resolved);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      errors.push({ path: formatPath(issue.path), message: issue.message });
+    }
+  }
+  if (errors.length > 0 || !parsed.success) throw new ConfigError(file, errors);
+
+  for (const path of unknownKeys(ConfigSchema, resolved)) {
+    warnings.push({ path, message: "unknown key (kept, but Switchyard does not use it)" });
+  }
+  warnings.push(...semanticWarnings(parsed.data));
+  return { config: parsed.data, environment, warnings };
+}
+
+function semanticWarnings(config: Config): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const names = new Set(config.model_list.map((m) => m.model_name));
+  const fallbackSources: [string, Record<string, string[]> | undefined][] = [
+    ["fallback_mapping", config.fallback_mapping],
+  ];
+  for (const [section, mapping] of fallbackSources) {
+    for (const [from, targets] of Object.entries(mapping ?? {})) {
+      for (const to of [from, ...targets]) {
+        if (!names.has(to)) {
+          out.push({ path: `${section}.${from}`, message: `model "${to}" is not in model_list` });
+        }
+      }
+    }
+  }
+  const ids = new Map<string, number>();
+  config.model_list.forEach((m, i) => {
+    const id = m.model_info?.id;
+    if (id === undefined) return;
+    const first = ids.get(id);
+    if (first !== undefined) {
+      out.push({
+        path: `model_list[${i}].model_info.id`,
+        message: `duplicate id "${id}" (also model_list[${first}]); ids must be unique`,
+      });
+    } else ids.set(id, i);
+  });
+  return out;
+}
+
+function environmentVariables(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+      out[k] = String(v);
+  }
+  return out;
+}
+
+function linePath(pos: readonly { line: number; col: number }[] | undefined): string {
+  const p = pos?.[0];
+  return p === undefined ? "(file)" : `line ${p.line}, column ${p.col}`;
+}
+
+function firstLine(s: string): string {
+  const i = s.indexOf("\n");
+  return i === -1 ? s : s.slice(0, i).replace(/:$/, "");
+}

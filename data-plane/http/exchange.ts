@@ -1,0 +1,142 @@
+import { STATUS_CODES } from "node:http";
+import type { HttpResponse } from "uWebSockets.js";
+import { ApiError } from "../../schema/errors.js";
+
+const STATUS_LINES = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? "Unknown"}`;
+    STATUS_LINES.set(status, line);
+  }
+  return line;
+}
+
+export type Headers = readonly (readonly [string, string])[];
+
+/**
+ * One request/response on uWS, written safely: every write from an async callback is
+ * corked, nothing is written after the client went away or after the response ended,
+ * and stream writes respect backpressure (a write the socket could not take waits for
+ * `onWritable`). The handler must create it synchronously, before any await, because
+ * uWS requires `onAborted` to be registered before going async.
+ */
+export class Exchange {
+  aborted = false;
+  private ended = false;
+  private headersSent = false;
+  private drainWaiter: (() => void) | undefined;
+  private readonly abortListeners: (() => void)[] = [];
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly requestId: string,
+    readonly startedAt: number,
+    /** Called once, when the response ended or the client went away. */
+    private readonly onFinish?: () => void,
+  ) {
+    res.onAborted(() => {
+      this.aborted = true;
+      this.drainWaiter?.();
+      for (const fn of this.abortListeners) fn();
+      this.finish();
+    });
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onFinish?.();
+  }
+
+  /** Whether the response can still be written (client connected, not ended). */
+  get open(): boolean {
+    return !this.ended;
+  }
+
+  get streaming(): boolean {
+    return this.headersSent;
+  }
+
+  onAbort(fn: () => void): void {
+    if (this.aborted) fn();
+    else this.abortListeners.push(fn);
+  }
+
+  sendJson(status: number, body: string, headers: Headers = [], closeConnection = false): void {
+    if (this.ended) return;
+    this.finish();
+    this.res.cork(() => {
+      this.res.writeStatus(statusLine(status));
+      this.res.writeHeader("content-type", "application/json");
+      this.res.writeHeader("x-request-id", this.requestId);
+      for (const [k, v] of headers) this.res.writeHeader(k, v);
+      this.res.end(body, closeConnection);
+    });
+  }
+
+  sendError(err: ApiError, headers: Headers = [], closeConnection = false): void {
+    const extra =
+      err.retryAfter === undefined
+        ? headers
+        : [...headers, ["retry-after", String(Math.max(0, Math.ceil(err.retryAfter)))] as const];
+    this.sendJson(err.status, JSON.stringify(err.toBody()), extra, closeConnection);
+  }
+
+  /** Starts an SSE response; returns false if the client is gone. */
+  beginStream(headers: Headers): boolean {
+    if (this.ended) return false;
+    this.headersSent = true;
+    this.res.cork(() => {
+      this.res.writeStatus("200 OK");
+      this.res.writeHeader("content-type", "text/event-stream");
+      this.res.writeHeader("cache-control", "no-cache");
+      this.res.writeHeader("x-request-id", this.requestId);
+      for (const [k, v] of headers) this.res.writeHeader(k, v);
+    });
+    return true;
+  }
+
+  /**
+   * Writes a chunk of a started stream. Resolves at once when the socket took it, or when
+   * it drained enough for more, so the caller stops pulling from upstream meanwhile.
+   */
+  write(chunk: string): Promise<void> | undefined {
+    if (this.ended) return undefined;
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(chunk);
+    });
+    if (ok) return undefined;
+    return new Promise<void>((resolve) => {
+      this.drainWaiter = () => {
+        this.drainWaiter = undefined;
+        resolve();
+      };
+      this.res.onWritable(() => {
+        this.drainWaiter?.();
+        return true;
+      });
+    });
+  }
+
+  endStream(last?: string): void {
+    if (this.ended) return;
+    this.finish();
+    this.res.cork(() => {
+      this.res.end(last);
+    });
+  }
+
+  /** Ends the response at once (the client sees a cut connection). */
+  close(): void {
+    if (this.ended) return;
+    this.finish();
+    this.res.close();
+  }
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(500, "Internal server error", "server_error", "internal_error");
+}

@@ -1,0 +1,84 @@
+import type { Dispatcher } from "undici";
+import type { Deployment } from "../../../schema/snapshot.js";
+import type { UpstreamPools } from "../../upstream/pools.js";
+import type { Answer, HealthCheckResult, Provider, ProviderCall, Usage } from "../types.js";
+import { upstreamHttpError } from "./errors.js";
+import { upstreamBody, upstreamPath, upstreamTarget } from "./request.js";
+import { openAIStream } from "./stream.js";
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** OpenAI, and any server that speaks its API (vLLM, Ollama, LM Studio) via `api_base`. */
+export const openAIProvider: Provider = {
+  async call(call: ProviderCall): Promise<Answer> {
+    const target = upstreamTarget(call.deployment);
+    const pool = call.pools.get(call.deployment.id, target.origin);
+    const res = await pool.request({
+      method: "POST",
+      path: upstreamPath(target, call.callType),
+      headers: target.headers,
+      body: upstreamBody(call),
+      signal: call.signal,
+      // The gateway's own timers bound the call; undici's defaults (300 s) must not cut first.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      throw await errorFrom(res, call.deployment);
+    }
+    if (call.stream) return openAIStream(res.body, call.includeUsage);
+    const body = await res.body.text();
+    return { kind: "json", body, usage: usageOf(body) };
+  },
+
+  async healthCheck(
+    deployment: Deployment,
+    pools: UpstreamPools,
+    signal: AbortSignal,
+  ): Promise<HealthCheckResult> {
+    const target = upstreamTarget(deployment);
+    const pool = pools.get(deployment.id, target.origin);
+    const res = await pool.request({
+      method: "GET",
+      path: `${target.basePath}/models`,
+      headers: target.headers,
+      signal,
+    });
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      await res.body.dump();
+      return { healthy: true };
+    }
+    const err = await errorFrom(res, deployment);
+    return { healthy: false, error: `HTTP ${err.status}: ${err.message}` };
+  },
+};
+
+async function errorFrom(res: Dispatcher.ResponseData, deployment: Deployment) {
+  const text = await readBounded(res.body, MAX_ERROR_BODY);
+  const retryAfter = res.headers["retry-after"];
+  return upstreamHttpError(
+    res.statusCode,
+    text,
+    typeof retryAfter === "string" ? retryAfter : undefined,
+    deployment,
+  );
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < limit) parts.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
+}
+
+function usageOf(body: string): Usage | undefined {
+  try {
+    const parsed = JSON.parse(body) as { usage?: Usage };
+    return parsed.usage ?? undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+import type { StreamAnswer, Usage } from "../types.js";
+import { sseData } from "../../upstream/sse-events.js";
+
+const HAS_USAGE = /"usage":\s*\{/;
+
+/**
+ * OpenAI's chunk stream, passed through as the upstream wrote it (no re-serialising),
+ * reading usage from the chunk that carries it. The usage-only chunk (empty `choices`)
+ * reaches the client only if it asked for it.
+ */
+export function openAIStream(body: AsyncIterable<Uint8Array>, includeUsage: boolean): StreamAnswer {
+  let usage: Usage | undefined;
+  async function* chunks(): AsyncGenerator<string> {
+    for await (const data of sseData(body)) {
+      if (data === "[DONE]") return;
+      if (HAS_USAGE.test(data)) {
+        const parsed = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
+        if (parsed.usage) usage = parsed.usage;
+        if (!includeUsage && Array.isArray(parsed.choices) && parsed.choices.length === 0) continue;
+      }
+      yield data;
+    }
+  }
+  return { kind: "stream", chunks: chunks(), usage: () => usage };
+}

@@ -1,0 +1,59 @@
+import type { Deployment } from "../../schema/snapshot.js";
+import type { UpstreamPools } from "../upstream/pools.js";
+
+export type CallType = "chat" | "completion" | "embedding";
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ProviderCall {
+  readonly callType: CallType;
+  /** The client's request body, parsed once; providers must not mutate it. */
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly deployment: Deployment;
+  readonly stream: boolean;
+  /** The client asked for the final usage chunk (`stream_options.include_usage`). */
+  readonly includeUsage: boolean;
+  /** Aborted when the client goes away or the deployment's timeout passes. */
+  readonly signal: AbortSignal;
+  readonly pools: UpstreamPools;
+}
+
+/** A whole (non-streamed) answer, already in OpenAI's JSON format. */
+export interface JsonAnswer {
+  readonly kind: "json";
+  readonly body: string;
+  readonly usage: Usage | undefined;
+}
+
+/** A streamed answer: OpenAI chunk JSON texts (the part after `data: `), without [DONE]. */
+export interface StreamAnswer {
+  readonly kind: "stream";
+  readonly chunks: AsyncIterable<string>;
+  /** Known once `chunks` is exhausted (when the upstream reported it). */
+  usage(): Usage | undefined;
+}
+
+export type Answer = JsonAnswer | StreamAnswer;
+
+export interface HealthCheckResult {
+  healthy: boolean;
+  error?: string;
+}
+
+/**
+ * One provider behind one interface: translate the request, call upstream, translate the
+ * answer or stream, extract usage. Errors are thrown as ApiError, OpenAI-shaped.
+ */
+export interface Provider {
+  call(call: ProviderCall): Promise<Answer>;
+  /** A cheap liveness probe that spends no tokens. */
+  healthCheck(
+    deployment: Deployment,
+    pools: UpstreamPools,
+    signal: AbortSignal,
+  ): Promise<HealthCheckResult>;
+}

@@ -1,0 +1,15 @@
+import type { Logger } from "pino";
+import type { DeploymentHealth } from "../health/deployment-health.js";
+import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
+import type { UpstreamPools } from "../upstream/pools.js";
+
+/** What every route reads: the current snapshot and the node's long-lived parts. */
+export interface RouteContext {
+  snapshot(): IndexedSnapshot;
+  readonly pools: UpstreamPools;
+  readonly health: DeploymentHealth;
+  readonly logger: Logger;
+  readonly startedAt: number;
+  /** Counts a request in flight until `done` is called (graceful shutdown waits on it). */
+  track(): () => void;
+}

@@ -1,0 +1,123 @@
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { ApiError } from "../../schema/errors.js";
+import type { Deployment } from "../../schema/snapshot.js";
+import { authenticate, isAdmin } from "../auth/authenticate.js";
+import { Exchange, toApiError } from "../http/exchange.js";
+import { providerFor } from "../providers/registry.js";
+import type { RouteContext } from "./context.js";
+import { readRequestHeaders } from "./request-headers.js";
+
+const ALIVE = JSON.stringify("I'm alive!");
+const CHECK_TIMEOUT_MS = 10_000;
+
+/** `GET /health/liveliness` (LiteLLM's spelling) and `/health/liveness`: the process answers. */
+export function livenessRoute(ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const exchange = new Exchange(
+      res,
+      readRequestHeaders(req).requestId,
+      performance.now(),
+      ctx.track(),
+    );
+    exchange.sendJson(200, ALIVE);
+  };
+}
+
+/** `GET /health/readiness`: ready to serve, with the snapshot it serves from. */
+export function readinessRoute(ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const exchange = new Exchange(
+      res,
+      readRequestHeaders(req).requestId,
+      performance.now(),
+      ctx.track(),
+    );
+    const snapshot = ctx.snapshot();
+    exchange.sendJson(
+      200,
+      JSON.stringify({
+        status: "healthy",
+        snapshot: { version: snapshot.version, built_at: snapshot.snapshot.builtAt, stale: false },
+        deployments: snapshot.snapshot.deployments.length,
+        uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+      }),
+    );
+  };
+}
+
+/**
+ * `GET /health` (master key only): each deployment probed with a call that spends no
+ * tokens (OpenAI: `GET /models`), plus what this node saw of its recent traffic.
+ */
+export function deploymentHealthRoute(ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const headers = readRequestHeaders(req);
+    const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
+    try {
+      const snapshot = ctx.snapshot();
+      if (!isAdmin(authenticate(headers.key, snapshot))) {
+        throw new ApiError(
+          403,
+          "Only the master key may read /health.",
+          "permission_error",
+          "forbidden",
+        );
+      }
+      probeAll(snapshot.snapshot.deployments, ctx).then(
+        (body) => exchange.sendJson(200, JSON.stringify(body)),
+        (err: unknown) => exchange.sendError(toApiError(err)),
+      );
+    } catch (err) {
+      exchange.sendError(toApiError(err));
+    }
+  };
+}
+
+async function probeAll(deployments: readonly Deployment[], ctx: RouteContext) {
+  const results = await Promise.all(deployments.map((d) => probe(d, ctx)));
+  const healthy = results.filter((r) => r.healthy);
+  const unhealthy = results.filter((r) => !r.healthy);
+  return {
+    healthy_endpoints: healthy,
+    unhealthy_endpoints: unhealthy,
+    healthy_count: healthy.length,
+    unhealthy_count: unhealthy.length,
+  };
+}
+
+async function probe(d: Deployment, ctx: RouteContext) {
+  const seen = ctx.health.snapshotOf(d.id);
+  const base = {
+    model: d.modelName,
+    model_id: d.id,
+    provider: d.provider,
+    upstream_model: d.model,
+    api_base: d.apiBase ?? null,
+    recent: seen
+      ? {
+          successes: seen.successes,
+          failures: seen.failures,
+          consecutive_failures: seen.consecutiveFailures,
+          last_error: seen.lastError ?? null,
+          last_latency_ms: seen.lastLatencyMs ?? null,
+        }
+      : null,
+  };
+  const provider = providerFor(d.provider);
+  if (provider === undefined) {
+    return {
+      ...base,
+      healthy: false,
+      error: `provider "${d.provider}" is not supported by this build`,
+    };
+  }
+  try {
+    const signal = AbortSignal.timeout(Math.min(CHECK_TIMEOUT_MS, d.timeoutMs));
+    const result = await provider.healthCheck(d, ctx.pools, signal);
+    return { ...base, healthy: result.healthy, error: result.error ?? null };
+  } catch (err) {
+    const reason =
+      err instanceof Error ? (err.name === "TimeoutError" ? "timed out" : err.message) : "failed";
+    return { ...base, healthy: false, error: `probe ${reason}` };
+  }
+}

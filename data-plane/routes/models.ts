@@ -1,0 +1,57 @@
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { authenticate } from "../auth/authenticate.js";
+import { Exchange, toApiError } from "../http/exchange.js";
+import type { RouteContext } from "./context.js";
+import { readRequestHeaders } from "./request-headers.js";
+import { modelNotFound } from "./validate-request.js";
+
+// LiteLLM reports a fixed creation time; clients only need the field to exist.
+const CREATED = 1677610602;
+
+function modelObject(id: string) {
+  return { id, object: "model", created: CREATED, owned_by: "switchyard" };
+}
+
+/** `GET /v1/models`: the model names the caller may use. */
+export function listModelsRoute(ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const headers = readRequestHeaders(req);
+    const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
+    try {
+      const snapshot = ctx.snapshot();
+      authenticate(headers.key, snapshot);
+      exchange.sendJson(
+        200,
+        JSON.stringify({ object: "list", data: snapshot.modelNames.map(modelObject) }),
+      );
+    } catch (err) {
+      exchange.sendError(toApiError(err));
+    }
+  };
+}
+
+/** `GET /v1/models/{model}`. */
+export function retrieveModelRoute(ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const headers = readRequestHeaders(req);
+    const rawModel = req.getParameter(0) ?? "";
+    const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
+    try {
+      const model = safeDecode(rawModel);
+      const snapshot = ctx.snapshot();
+      authenticate(headers.key, snapshot);
+      if (!snapshot.groups.has(model)) throw modelNotFound(model);
+      exchange.sendJson(200, JSON.stringify(modelObject(model)));
+    } catch (err) {
+      exchange.sendError(toApiError(err));
+    }
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

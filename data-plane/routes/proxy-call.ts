@@ -1,0 +1,185 @@
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { ApiError } from "../../schema/errors.js";
+import type { Deployment } from "../../schema/snapshot.js";
+import { authenticate } from "../auth/authenticate.js";
+import { Exchange, type Headers, toApiError } from "../http/exchange.js";
+import { readBodyText } from "../http/read-body.js";
+import { providerFor } from "../providers/registry.js";
+import type { CallType, StreamAnswer } from "../providers/types.js";
+import { pickDeployment } from "../router/pick-deployment.js";
+import { ClientGone, UpstreamTimeout, toUpstreamError } from "../upstream/transport-errors.js";
+import type { RouteContext } from "./context.js";
+import { readRequestHeaders } from "./request-headers.js";
+import { modelNotFound, parseRequest } from "./validate-request.js";
+
+const CLIENT_GONE = new ClientGone();
+const DONE = "data: [DONE]\n\n";
+
+/**
+ * The hot path for `/v1/chat/completions`, `/v1/completions` and `/v1/embeddings`:
+ * authenticate, read the body (size-limited), parse once, pick a deployment, call its
+ * provider, answer whole or stream back with backpressure.
+ */
+export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const startedAt = performance.now();
+    const headers = readRequestHeaders(req);
+    const exchange = new Exchange(res, headers.requestId, startedAt, ctx.track());
+    const snapshot = ctx.snapshot();
+    try {
+      authenticate(headers.key, snapshot);
+    } catch (err) {
+      exchange.sendError(toApiError(err));
+      return;
+    }
+    const limit = snapshot.settings.maxBodyBytes;
+    if (headers.contentLength !== undefined && headers.contentLength > limit) {
+      exchange.sendError(tooLarge(limit), [], true);
+      return;
+    }
+    readBodyText(
+      res,
+      limit,
+      (text) => {
+        serve(exchange, text, callType, ctx).catch((err: unknown) => {
+          if (!(err instanceof ApiError)) {
+            ctx.logger.error(
+              { err: errorName(err), requestId: exchange.requestId },
+              "unexpected error",
+            );
+          }
+          exchange.sendError(toApiError(err));
+        });
+      },
+      () => exchange.sendError(tooLarge(limit), [], true),
+    );
+  };
+}
+
+async function serve(
+  exchange: Exchange,
+  text: string,
+  callType: CallType,
+  ctx: RouteContext,
+): Promise<void> {
+  const request = parseRequest(text, callType);
+  const snapshot = ctx.snapshot();
+  const group = snapshot.groups.get(request.model);
+  if (group === undefined) throw modelNotFound(request.model);
+  const deployment = pickDeployment(group);
+  const provider = providerFor(deployment.provider);
+  const headers: [string, string][] = [["x-switchyard-model-id", deployment.id]];
+  if (provider === undefined) {
+    exchange.sendError(
+      new ApiError(
+        500,
+        `Deployment ${deployment.id} of model "${deployment.modelName}" uses provider "${deployment.provider}", which this Switchyard build does not support yet.`,
+        "server_error",
+        "provider_not_supported",
+      ),
+      headers,
+    );
+    return;
+  }
+
+  const controller = new AbortController();
+  exchange.onAbort(() => controller.abort(CLIENT_GONE));
+  const firstByteMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
+  const timer = setTimeout(() => controller.abort(new UpstreamTimeout(firstByteMs)), firstByteMs);
+  const callStartedAt = performance.now();
+  try {
+    const answer = await provider.call({
+      callType,
+      body: request.body,
+      deployment,
+      stream: request.stream,
+      includeUsage: request.includeUsage,
+      signal: controller.signal,
+      pools: ctx.pools,
+    });
+    if (answer.kind === "json") {
+      clearTimeout(timer);
+      const upstreamMs = performance.now() - callStartedAt;
+      headers.push(["x-switchyard-overhead-ms", overheadMs(exchange.startedAt, upstreamMs)]);
+      exchange.sendJson(200, answer.body, headers);
+      ctx.health.recordSuccess(deployment.id, upstreamMs);
+      return;
+    }
+    headers.push([
+      "x-switchyard-overhead-ms",
+      overheadMs(exchange.startedAt, performance.now() - callStartedAt),
+    ]);
+    await pipeStream(exchange, answer, headers, controller, timer, deployment);
+    ctx.health.recordSuccess(deployment.id, performance.now() - callStartedAt);
+  } catch (err) {
+    const error = toUpstreamError(err, controller.signal, deployment.id);
+    if (error instanceof ClientGone) return;
+    ctx.health.recordFailure(deployment.id, `HTTP ${error.status}: ${error.message}`);
+    if (exchange.streaming) {
+      // Headers are out: the error travels in the stream, as OpenAI sends it.
+      exchange.endStream(`data: ${JSON.stringify(error.toBody())}\n\n`);
+    } else {
+      exchange.sendError(error, headers);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends the stream. Headers go out with the first chunk, so an upstream that fails before
+ * its first byte still yields a proper HTTP error. Until then `stream_timeout` applies;
+ * after, the deployment's timeout bounds the silence between two chunks.
+ */
+async function pipeStream(
+  exchange: Exchange,
+  answer: StreamAnswer,
+  headers: Headers,
+  controller: AbortController,
+  firstByteTimer: NodeJS.Timeout,
+  deployment: Deployment,
+): Promise<void> {
+  const chunks = answer.chunks[Symbol.asyncIterator]();
+  let idle: NodeJS.Timeout | undefined;
+  try {
+    let next = await chunks.next();
+    clearTimeout(firstByteTimer);
+    idle = setTimeout(
+      () => controller.abort(new UpstreamTimeout(deployment.timeoutMs)),
+      deployment.timeoutMs,
+    );
+    if (!exchange.beginStream(headers)) return;
+    while (!next.done) {
+      const wait = exchange.write(`data: ${next.value}\n\n`);
+      if (wait !== undefined) await wait;
+      if (!exchange.open) {
+        controller.abort(CLIENT_GONE);
+        return;
+      }
+      next = await chunks.next();
+      idle.refresh();
+    }
+    exchange.endStream(DONE);
+  } finally {
+    clearTimeout(idle);
+    // Release the upstream if we stopped early (client gone, error).
+    await chunks.return?.(undefined)?.catch(() => undefined);
+  }
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError(
+    413,
+    `Request body too large: the limit is ${limit} bytes (general_settings.max_request_size_mb).`,
+    "invalid_request_error",
+    "request_too_large",
+  );
+}
+
+function overheadMs(startedAt: number, upstreamMs: number): string {
+  return Math.max(0, performance.now() - startedAt - upstreamMs).toFixed(3);
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}

@@ -1,0 +1,36 @@
+import { randomUUID } from "node:crypto";
+import type { HttpRequest } from "uWebSockets.js";
+import { presentedKey } from "../auth/authenticate.js";
+
+/** The headers a route needs, read synchronously (uWS's `req` dies at the first await). */
+export interface RequestHeaders {
+  key: string | undefined;
+  requestId: string;
+  contentLength: number | undefined;
+}
+
+const MAX_REQUEST_ID = 200;
+
+export function readRequestHeaders(req: HttpRequest): RequestHeaders {
+  const sent = req.getHeader("x-request-id");
+  const length = req.getHeader("content-length");
+  return {
+    key: presentedKey(
+      req.getHeader("authorization"),
+      req.getHeader("x-api-key"),
+      req.getHeader("api-key"),
+    ),
+    // Echo the client's id so its logs and ours line up; make one otherwise.
+    requestId:
+      sent !== "" && sent.length <= MAX_REQUEST_ID && isPrintable(sent) ? sent : randomUUID(),
+    contentLength: length === "" ? undefined : Number(length),
+  };
+}
+
+function isPrintable(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}

@@ -1,0 +1,146 @@
+import type { Logger } from "pino";
+import uWS from "uWebSockets.js";
+import type { Snapshot } from "../schema/snapshot.js";
+import { ApiError } from "../schema/errors.js";
+import { DeploymentHealth } from "./health/deployment-health.js";
+import { Exchange } from "./http/exchange.js";
+import { assertNativeUws } from "./native-check.js";
+import type { RouteContext } from "./routes/context.js";
+import { deploymentHealthRoute, livenessRoute, readinessRoute } from "./routes/health.js";
+import { listModelsRoute, retrieveModelRoute } from "./routes/models.js";
+import { proxyCallRoute } from "./routes/proxy-call.js";
+import { readRequestHeaders } from "./routes/request-headers.js";
+import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
+import { UpstreamPools } from "./upstream/pools.js";
+
+export interface DataPlaneOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  snapshot: Snapshot;
+  logger: Logger;
+}
+
+/**
+ * The data plane: serves `/v1/*` on uWebSockets.js from an in-memory snapshot. Many
+ * clients use a base URL without `/v1`, so every OpenAI route is served both ways.
+ */
+export class DataPlaneServer {
+  private current: IndexedSnapshot;
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private app: uWS.TemplatedApp | undefined;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  private readonly pools = new UpstreamPools();
+  private readonly health = new DeploymentHealth();
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly options: DataPlaneOptions) {
+    this.current = new IndexedSnapshot(options.snapshot);
+  }
+
+  get port(): number {
+    return this.listenSocket === undefined ? 0 : uWS.us_socket_local_port(this.listenSocket);
+  }
+
+  get snapshotVersion(): number {
+    return this.current.version;
+  }
+
+  async start(): Promise<number> {
+    assertNativeUws();
+    const app = uWS.App();
+    this.register(app, this.routeContext());
+    this.app = app;
+    const { host, port } = this.options;
+    this.listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+      app.listen(host, port, (socket) => {
+        if (socket) resolve(socket);
+        else
+          reject(new Error(`Cannot listen on ${host}:${port} (address in use or not permitted)`));
+      });
+    });
+    return this.port;
+  }
+
+  /** Swaps in a new snapshot: one reference assignment; requests in flight keep the old one. */
+  applySnapshot(snapshot: Snapshot): void {
+    const next = new IndexedSnapshot(snapshot);
+    this.current = next;
+    const ids = new Set(next.deploymentsById.keys());
+    this.health.retain(ids);
+    void this.pools.retain(ids);
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish for up to `graceMs`, then
+   * closes every connection and upstream pool.
+   */
+  async stop(graceMs = this.current.settings.gracefulShutdownMs): Promise<void> {
+    if (this.listenSocket !== undefined) {
+      uWS.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = undefined;
+    }
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.drained = undefined;
+    (this.app as (uWS.TemplatedApp & { close?: () => void }) | undefined)?.close?.();
+    this.app = undefined;
+    await this.pools.stop();
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  private routeContext(): RouteContext {
+    return {
+      snapshot: () => this.current,
+      pools: this.pools,
+      health: this.health,
+      logger: this.options.logger,
+      startedAt: this.startedAt,
+      track: () => {
+        this.inFlight++;
+        return () => {
+          this.inFlight--;
+          if (this.inFlight === 0) this.drained?.();
+        };
+      },
+    };
+  }
+
+  private register(app: uWS.TemplatedApp, ctx: RouteContext): void {
+    for (const prefix of ["/v1", ""]) {
+      app.post(`${prefix}/chat/completions`, proxyCallRoute("chat", ctx));
+      app.post(`${prefix}/completions`, proxyCallRoute("completion", ctx));
+      app.post(`${prefix}/embeddings`, proxyCallRoute("embedding", ctx));
+      app.get(`${prefix}/models`, listModelsRoute(ctx));
+      app.get(`${prefix}/models/:model`, retrieveModelRoute(ctx));
+    }
+    app.get("/health/liveliness", livenessRoute(ctx));
+    app.get("/health/liveness", livenessRoute(ctx));
+    app.get("/health/readiness", readinessRoute(ctx));
+    app.get("/health", deploymentHealthRoute(ctx));
+    app.any("/*", (res, req) => {
+      const method = req.getMethod().toUpperCase();
+      const url = req.getUrl();
+      const exchange = new Exchange(
+        res,
+        readRequestHeaders(req).requestId,
+        performance.now(),
+        ctx.track(),
+      );
+      exchange.sendError(
+        new ApiError(404, `Invalid URL (${method} ${url})`, "invalid_request_error", "not_found"),
+      );
+    });
+  }
+}

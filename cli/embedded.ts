@@ -26,6 +26,10 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Em
   const loaded = await loadConfigFile(options.configFile, env);
   // LiteLLM semantics: environment_variables from the file become process environment.
   for (const [k, v] of Object.entries(loaded.environment)) env[k] = v;
+  const level = loaded.config.general_settings?.log_level;
+  if (level !== undefined && env.SWITCHYARD_LOG_LEVEL === undefined) {
+    logger.level = level === "warning" ? "warn" : level;
+  }
   for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${w.message}`);
 
   const snapshot = buildSnapshotFromConfig(loaded.config);

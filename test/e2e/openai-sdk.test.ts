@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-upstream.js";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
@@ -95,14 +95,19 @@ describe("chat completions through the official openai SDK", () => {
     });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("Echo: no usage for me");
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe(
+      "Echo: no usage for me",
+    );
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
     const sent = upstream.requests[0]!.body as { stream_options?: { include_usage?: boolean } };
     expect(sent.stream_options?.include_usage).toBe(true);
   });
 
   it("answers legacy completions, plain and streamed", async () => {
-    const res = await client.completions.create({ model: "gpt-3.5-turbo-instruct", prompt: "Say this" });
+    const res = await client.completions.create({
+      model: "gpt-3.5-turbo-instruct",
+      prompt: "Say this",
+    });
     expect(res.choices[0]?.text).toContain("Say this");
     expect(upstream.requests[0]!.path).toBe("/v1/completions");
     const stream = await client.completions.create({
@@ -116,10 +121,15 @@ describe("chat completions through the official openai SDK", () => {
   });
 
   it("returns embeddings in the SDK's default base64 encoding and as floats", async () => {
-    const b64 = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] });
+    const b64 = await client.embeddings.create({
+      model: "text-embedding-3-small",
+      input: ["a", "b"],
+    });
     expect(b64.data).toHaveLength(2);
     expect(b64.data[0]!.embedding).toHaveLength(8);
-    expect((upstream.requests[0]!.body as { encoding_format?: string }).encoding_format).toBe("base64");
+    expect((upstream.requests[0]!.body as { encoding_format?: string }).encoding_format).toBe(
+      "base64",
+    );
     const floats = await client.embeddings.create({
       model: "text-embedding-3-small",
       input: "a",
@@ -132,7 +142,13 @@ describe("chat completions through the official openai SDK", () => {
     const page = await client.models.list();
     const ids = page.data.map((m) => m.id).sort();
     expect(ids).toEqual(
-      ["gpt-3.5-turbo-instruct", "gpt-4o", "slow-model", "text-embedding-3-small", "unreachable-model"].sort(),
+      [
+        "gpt-3.5-turbo-instruct",
+        "gpt-4o",
+        "slow-model",
+        "text-embedding-3-small",
+        "unreachable-model",
+      ].sort(),
     );
     const one = await client.models.retrieve("gpt-4o");
     expect(one.id).toBe("gpt-4o");
@@ -166,7 +182,9 @@ describe("response headers", () => {
   });
 
   it("makes a request id when the client sent none", async () => {
-    const res = await fetch(`${gw.origin}/v1/models`, { headers: { authorization: `Bearer ${MASTER}` } });
+    const res = await fetch(`${gw.origin}/v1/models`, {
+      headers: { authorization: `Bearer ${MASTER}` },
+    });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -178,7 +196,7 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect((err as OpenAI.APIError).code).toBe("invalid_api_key");
+    expect((err as APIError).code).toBe("invalid_api_key");
     const none = await fetch(`${gw.origin}/v1/chat/completions`, { method: "POST", body: "{}" });
     expect(none.status).toBe(401);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe("missing_api_key");
@@ -195,7 +213,7 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-5-ultra", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((err as OpenAI.APIError).code).toBe("model_not_found");
+    expect((err as APIError).code).toBe("model_not_found");
   });
 
   it("400 BadRequestError for a missing model or messages", async () => {
@@ -203,12 +221,14 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-4o" } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
       .catch((e: unknown) => e);
     expect(noMessages).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((noMessages as OpenAI.APIError).param).toBe("messages");
+    expect((noMessages as APIError).param).toBe("messages");
     const noModel = await client.chat.completions
-      .create({ messages: [{ role: "user", content: "x" }] } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .create({
+        messages: [{ role: "user", content: "x" }],
+      } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming)
       .catch((e: unknown) => e);
     expect(noModel).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((noModel as OpenAI.APIError).param).toBe("model");
+    expect((noModel as APIError).param).toBe("model");
   });
 
   it("400 with an OpenAI-shaped error for malformed JSON", async () => {
@@ -229,8 +249,8 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-4o", messages: [{ role: "user", content: big }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect((err as OpenAI.APIError).status).toBe(413);
-    expect((err as OpenAI.APIError).code).toBe("request_too_large");
+    expect((err as APIError).status).toBe(413);
+    expect((err as APIError).code).toBe("request_too_large");
     expect(upstream.requests).toHaveLength(0);
   });
 
@@ -252,7 +272,7 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    const apiErr = err as OpenAI.APIError;
+    const apiErr = err as APIError;
     expect(apiErr.code).toBe("rate_limit_exceeded");
     expect(apiErr.message).toContain("Rate limit reached");
     expect(apiErr.message).not.toContain(UPSTREAM_KEY);
@@ -266,7 +286,7 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect((err as OpenAI.APIError).message).not.toContain("<html>");
+    expect((err as APIError).message).not.toContain("<html>");
   });
 
   it("504 when the upstream does not answer within the deployment's timeout", async () => {
@@ -275,25 +295,27 @@ describe("errors surface as the SDK's own exception classes", () => {
       .create({ model: "slow-model", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
-    expect((err as OpenAI.APIError).status).toBe(504);
-    expect((err as OpenAI.APIError).code).toBe("upstream_timeout");
+    expect((err as APIError).status).toBe(504);
+    expect((err as APIError).code).toBe("upstream_timeout");
   });
 
   it("502 when the upstream cannot be reached, and when it resets the connection", async () => {
     const err = await client.chat.completions
       .create({ model: "unreachable-model", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
-    expect((err as OpenAI.APIError).status).toBe(502);
-    expect((err as OpenAI.APIError).code).toBe("upstream_unreachable");
+    expect((err as APIError).status).toBe(502);
+    expect((err as APIError).code).toBe("upstream_unreachable");
     upstream.script({ kind: "reset" });
     const reset = await client.chat.completions
       .create({ model: "gpt-4o", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
-    expect((reset as OpenAI.APIError).status).toBe(502);
+    expect((reset as APIError).status).toBe(502);
   });
 
   it("answers an unknown route with an OpenAI-shaped 404", async () => {
-    const res = await fetch(`${gw.origin}/v1/nothing-here`, { headers: { authorization: `Bearer ${MASTER}` } });
+    const res = await fetch(`${gw.origin}/v1/nothing-here`, {
+      headers: { authorization: `Bearer ${MASTER}` },
+    });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
       "Invalid URL (GET /v1/nothing-here)",
@@ -313,7 +335,9 @@ describe("health endpoints", () => {
 
   it("/health needs the master key and reports each deployment", async () => {
     expect((await fetch(`${gw.origin}/health`)).status).toBe(401);
-    const res = await fetch(`${gw.origin}/health`, { headers: { authorization: `Bearer ${MASTER}` } });
+    const res = await fetch(`${gw.origin}/health`, {
+      headers: { authorization: `Bearer ${MASTER}` },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as {
       healthy_count: number;

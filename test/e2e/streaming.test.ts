@@ -93,36 +93,51 @@ afterAll(async () => {
 
 describe("streaming", () => {
   it("a slow-reading client gets every byte, and the gateway stops pulling from upstream while it waits", async () => {
-    const body = JSON.stringify({ model: "flood", stream: true, messages: [{ role: "user", content: "go" }] });
-    const result = await new Promise<{ text: string; writtenWhilePaused: number }>((resolve, reject) => {
-      const req = request(
-        `${gw.origin}/v1/chat/completions`,
-        { method: "POST", headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" } },
-        (res) => {
-          const parts: Buffer[] = [];
-          let writtenWhilePaused = -1;
-          res.once("data", (first: Buffer) => {
-            parts.push(first);
-            res.pause();
-            // Give a gateway that ignored backpressure time to pull the whole upstream.
-            setTimeout(() => {
-              writtenWhilePaused = flood.written();
-              res.on("data", (b: Buffer) => parts.push(b));
-              res.resume();
-            }, 2000);
-          });
-          res.on("end", () => resolve({ text: Buffer.concat(parts).toString("utf8"), writtenWhilePaused }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+    const body = JSON.stringify({
+      model: "flood",
+      stream: true,
+      messages: [{ role: "user", content: "go" }],
     });
+    const result = await new Promise<{ text: string; writtenWhilePaused: number }>(
+      (resolve, reject) => {
+        const req = request(
+          `${gw.origin}/v1/chat/completions`,
+          {
+            method: "POST",
+            headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
+          },
+          (res) => {
+            const parts: Buffer[] = [];
+            let writtenWhilePaused = -1;
+            res.once("data", (first: Buffer) => {
+              parts.push(first);
+              res.pause();
+              // Give a gateway that ignored backpressure time to pull the whole upstream.
+              setTimeout(() => {
+                writtenWhilePaused = flood.written();
+                res.on("data", (b: Buffer) => parts.push(b));
+                res.resume();
+              }, 2000);
+            });
+            res.on("end", () =>
+              resolve({ text: Buffer.concat(parts).toString("utf8"), writtenWhilePaused }),
+            );
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      },
+    );
     const events = result.text.split("\n\n").filter((e) => e.startsWith("data: "));
     expect(events.at(-1)).toBe("data: [DONE]");
     const content = events
       .slice(0, -1)
-      .map((e) => (JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]!.delta.content)
+      .map(
+        (e) =>
+          (JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]!
+            .delta.content,
+      )
       .join("");
     expect(content.length).toBe(CHUNK_CONTENT.length * BIG_CHUNKS);
     // 64 MiB total; socket buffers on the two loopback hops hold a few MiB at most.
@@ -138,7 +153,11 @@ describe("streaming", () => {
     const res = await fetch(`${gw.origin}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "fake", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({
+        model: "fake",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
       signal: controller.signal,
     });
     expect(res.status).toBe(200);
@@ -158,7 +177,11 @@ describe("streaming", () => {
     const res = await fetch(`${gw.origin}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "dies", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({
+        model: "dies",
+        stream: true,
+        messages: [{ role: "user", content: "hi" }],
+      }),
     });
     expect(res.status).toBe(200);
     const text = await res.text();

@@ -93,7 +93,7 @@ export const LitellmSettingsSchema = z.looseObject({
   fallbacks: z.array(z.record(z.string(), stringList)).optional(),
   cache: bool.optional(),
   cache_ttl: nonNegative.optional(),
-  cache_params: z.looseObject({}).optional(),
+  cache_params: z.record(z.string(), z.unknown()).optional(),
   cost_tracking: bool.optional(),
   set_verbose: bool.optional(),
 });

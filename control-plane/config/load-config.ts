@@ -40,7 +40,11 @@ export function parseConfigText(
   const strict = parseDocument(text);
   for (const e of strict.errors) {
     if (e.code === "DUPLICATE_KEY") {
-      warnings.push({ path: linePath(e.linePos), message: "duplicate key: the later value wins" });
+      const key = keyAt(text, e.linePos?.[0]?.line);
+      warnings.push({
+        path: linePath(e.linePos),
+        message: `duplicate key${key === undefined ? "" : ` "${key}"`}: the later value wins`,
+      });
     }
   }
   const doc = parseDocument(text, { uniqueKeys: false });
@@ -57,10 +61,14 @@ export function parseConfigText(
   const environment = environmentVariables((raw as Record<string, unknown>).environment_variables);
   const resolved = resolveEnvReferences(raw, { ...env, ...environment }, errors);
 
+  // A missing variable leaves its value undefined; schema complaints about that same path
+  // ("expected string, received undefined") would only repeat the error already reported.
+  const unresolved = new Set(errors.map((e) => e.path));
   const parsed = ConfigSchema.safeParse(resolved);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      errors.push({ path: formatPath(issue.path), message: issue.message });
+      const path = formatPath(issue.path);
+      if (!unresolved.has(path)) errors.push({ path, message: issue.message });
     }
   }
   if (errors.length > 0 || !parsed.success) throw new ConfigError(file, errors);
@@ -115,6 +123,13 @@ function environmentVariables(value: unknown): Record<string, string> {
 function linePath(pos: readonly { line: number; col: number }[] | undefined): string {
   const p = pos?.[0];
   return p === undefined ? "(file)" : `line ${p.line}, column ${p.col}`;
+}
+
+/** The key written on a 1-based line of the file, as in `  cache_settings:`. */
+function keyAt(text: string, line: number | undefined): string | undefined {
+  if (line === undefined) return undefined;
+  const match = /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(text.split("\n")[line - 1] ?? "");
+  return match?.[1];
 }
 
 function firstLine(s: string): string {

@@ -9,7 +9,10 @@ describe("secrets never reach clients in upstream messages", () => {
   });
 
   it("masks key-shaped tokens and bearer tokens", () => {
-    const out = redactSecrets("Incorrect API key provided: sk-proj-abc123def456. Auth: Bearer abcdefghijkl", []);
+    const out = redactSecrets(
+      "Incorrect API key provided: sk-proj-abc123def456. Auth: Bearer abcdefghijkl",
+      [],
+    );
     expect(out).not.toContain("abc123def456");
     expect(out).not.toContain("abcdefghijkl");
     expect(out).toContain("Incorrect API key provided: sk-pr***");

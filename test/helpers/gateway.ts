@@ -12,7 +12,10 @@ export interface TestGateway {
 }
 
 /** Starts the embedded gateway in this process, on a free port, from a YAML text. */
-export async function startTestGateway(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  yaml: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), "switchyard-test-"));
   const file = join(dir, "config.yaml");
   await writeFile(file, yaml);

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../schema/errors.js";
 import type { Deployment, MockSettings } from "../../../schema/snapshot.js";
 import { mockProvider } from "../../../data-plane/providers/mock/index.js";
-import type { CallType, JsonAnswer, ProviderCall, StreamAnswer } from "../../../data-plane/providers/types.js";
+import type {
+  CallType,
+  JsonAnswer,
+  ProviderCall,
+  StreamAnswer,
+} from "../../../data-plane/providers/types.js";
 import { UpstreamPools } from "../../../data-plane/upstream/pools.js";
 
 function deployment(mock: Partial<MockSettings> = {}): Deployment {
@@ -45,7 +50,8 @@ describe("mock provider", () => {
     const a = (await mockProvider.call(call("chat", hello))) as JsonAnswer;
     const b = (await mockProvider.call(call("chat", hello))) as JsonAnswer;
     const content = (body: string) =>
-      (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+      (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message
+        .content;
     expect(content(a.body)).toBe(content(b.body));
     expect(content(a.body)).toContain('"hello mock"');
     expect(a.usage?.completion_tokens).toBeGreaterThan(0);
@@ -53,7 +59,9 @@ describe("mock provider", () => {
 
   it("uses mock_response and cuts it at max_tokens with finish_reason length", async () => {
     const d = deployment({ response: "a b c d e f" });
-    const answer = (await mockProvider.call(call("chat", { ...hello, max_tokens: 3 }, d))) as JsonAnswer;
+    const answer = (await mockProvider.call(
+      call("chat", { ...hello, max_tokens: 3 }, d),
+    )) as JsonAnswer;
     const parsed = JSON.parse(answer.body) as {
       choices: { message: { content: string }; finish_reason: string }[];
       usage: { completion_tokens: number };
@@ -69,9 +77,10 @@ describe("mock provider", () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(429);
     expect((err as ApiError).retryAfter).toBe(1);
-    expect((await mockProvider.healthCheck(d, new UpstreamPools(), new AbortController().signal)).healthy).toBe(
-      false,
-    );
+    expect(
+      (await mockProvider.healthCheck(d, new UpstreamPools(), new AbortController().signal))
+        .healthy,
+    ).toBe(false);
   });
 
   it("streams a usage chunk only when asked", async () => {
@@ -85,7 +94,9 @@ describe("mock provider", () => {
     );
     expect(withUsage.at(-1)!.choices).toEqual([]);
     expect(withUsage.at(-1)!.usage).toBeTruthy();
-    const without = (await mockProvider.call(call("chat", hello, deployment(), true, false))) as StreamAnswer;
+    const without = (await mockProvider.call(
+      call("chat", hello, deployment(), true, false),
+    )) as StreamAnswer;
     const chunks = await collect(without);
     expect(chunks.every((c) => c.choices.length === 1 && c.usage === undefined)).toBe(true);
     expect(without.usage()?.completion_tokens).toBeGreaterThan(0);
@@ -95,9 +106,13 @@ describe("mock provider", () => {
     const floats = (await mockProvider.call(
       call("embedding", { model: "demo", input: ["same", "other"] }),
     )) as JsonAnswer;
-    const again = (await mockProvider.call(call("embedding", { model: "demo", input: "same" }))) as JsonAnswer;
+    const again = (await mockProvider.call(
+      call("embedding", { model: "demo", input: "same" }),
+    )) as JsonAnswer;
     const vectors = (body: string) =>
-      (JSON.parse(body) as { data: { embedding: number[] | string }[] }).data.map((d) => d.embedding);
+      (JSON.parse(body) as { data: { embedding: number[] | string }[] }).data.map(
+        (d) => d.embedding,
+      );
     const [same, other] = vectors(floats.body) as number[][];
     expect(vectors(again.body)[0]).toEqual(same);
     expect(same).not.toEqual(other);

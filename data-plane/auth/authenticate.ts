@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { ApiError } from "../../schema/errors.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 
@@ -43,7 +43,7 @@ export function authenticate(key: string | undefined, snapshot: IndexedSnapshot)
       "missing_api_key",
     );
   }
-  const digest = createHash("sha256").update(key).digest();
+  const digest = hash("sha256", key, "buffer");
   if (timingSafeEqual(digest, master)) return MASTER;
   throw new ApiError(401, "Invalid API key.", "authentication_error", "invalid_api_key");
 }

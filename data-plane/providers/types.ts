@@ -1,4 +1,5 @@
 import type { Deployment } from "../../schema/snapshot.js";
+import type { CallAbort } from "../upstream/call-abort.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 
 export type CallType = "chat" | "completion" | "embedding";
@@ -13,19 +14,21 @@ export interface ProviderCall {
   readonly callType: CallType;
   /** The client's request body, parsed once; providers must not mutate it. */
   readonly body: Readonly<Record<string, unknown>>;
+  /** The same body as the client sent it, for providers that can forward it unchanged. */
+  readonly rawBody: string;
   readonly deployment: Deployment;
   readonly stream: boolean;
   /** The client asked for the final usage chunk (`stream_options.include_usage`). */
   readonly includeUsage: boolean;
   /** Aborted when the client goes away or the deployment's timeout passes. */
-  readonly signal: AbortSignal;
+  readonly signal: CallAbort;
   readonly pools: UpstreamPools;
 }
 
 /** A whole (non-streamed) answer, already in OpenAI's JSON format. */
 export interface JsonAnswer {
   readonly kind: "json";
-  readonly body: string;
+  readonly body: string | Uint8Array;
   readonly usage: Usage | undefined;
 }
 

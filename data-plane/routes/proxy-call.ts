@@ -7,6 +7,7 @@ import { readBodyText } from "../http/read-body.js";
 import { providerFor } from "../providers/registry.js";
 import type { CallType, StreamAnswer } from "../providers/types.js";
 import { pickDeployment } from "../router/pick-deployment.js";
+import { CallAbort } from "../upstream/call-abort.js";
 import { ClientGone, UpstreamTimeout, toUpstreamError } from "../upstream/transport-errors.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
@@ -82,7 +83,7 @@ async function serve(
     return;
   }
 
-  const controller = new AbortController();
+  const controller = new CallAbort();
   exchange.onAbort(() => controller.abort(CLIENT_GONE));
   const firstByteMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
   const timer = setTimeout(() => controller.abort(new UpstreamTimeout(firstByteMs)), firstByteMs);
@@ -94,7 +95,8 @@ async function serve(
       deployment,
       stream: request.stream,
       includeUsage: request.includeUsage,
-      signal: controller.signal,
+      rawBody: text,
+      signal: controller,
       pools: ctx.pools,
     });
     if (answer.kind === "json") {
@@ -112,7 +114,7 @@ async function serve(
     await pipeStream(exchange, answer, headers, controller, timer, deployment);
     ctx.health.recordSuccess(deployment.id, performance.now() - callStartedAt);
   } catch (err) {
-    const error = toUpstreamError(err, controller.signal, deployment.id);
+    const error = toUpstreamError(err, controller, deployment.id);
     if (error instanceof ClientGone) return;
     ctx.health.recordFailure(deployment.id, `HTTP ${error.status}: ${error.message}`);
     if (exchange.streaming) {
@@ -135,7 +137,7 @@ async function pipeStream(
   exchange: Exchange,
   answer: StreamAnswer,
   headers: Headers,
-  controller: AbortController,
+  controller: CallAbort,
   firstByteTimer: NodeJS.Timeout,
   deployment: Deployment,
 ): Promise<void> {

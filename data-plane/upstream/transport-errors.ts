@@ -1,4 +1,5 @@
 import { ApiError } from "../../schema/errors.js";
+import type { CallAbort } from "./call-abort.js";
 
 /** The reason the gateway aborts an upstream call whose time ran out. */
 export class UpstreamTimeout extends Error {
@@ -30,7 +31,7 @@ const TIMEOUT_CODES = new Set([
  */
 export function toUpstreamError(
   err: unknown,
-  signal: AbortSignal,
+  signal: CallAbort,
   deploymentId: string,
 ): ApiError | ClientGone {
   if (err instanceof ApiError) return err;

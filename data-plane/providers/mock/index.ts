@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "../../../schema/errors.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall, Usage } from "../types.js";
 import { embeddingInputs, mockEmbedding, toBase64 } from "./embeddings.js";
@@ -22,7 +21,7 @@ export const mockProvider: Provider = {
     const { tokens, truncated } = replyTokens(call);
     const perToken = mock?.tokensPerSecond === undefined ? 0 : 1000 / mock.tokensPerSecond;
     const total = ttft + perToken * Math.max(0, tokens.length - 1);
-    if (total > 0) await sleep(total, undefined, { signal: call.signal });
+    if (total > 0) await call.signal.sleep(total);
     const text = tokens.join("");
     const usage = usageFor(call, tokens.length);
     const finish = truncated ? "length" : "stop";
@@ -99,11 +98,11 @@ function streamAnswer(call: ProviderCall, ttftMs: number): Answer {
     });
 
   async function* chunks(): AsyncGenerator<string> {
-    if (ttftMs > 0) await sleep(ttftMs, undefined, { signal: call.signal });
+    if (ttftMs > 0) await call.signal.sleep(ttftMs);
     const isChat = call.callType === "chat";
     if (isChat) yield chatChunk({ role: "assistant", content: "", refusal: null }, null);
     for (let i = 0; i < tokens.length; i++) {
-      if (i > 0 && gap > 0) await sleep(gap, undefined, { signal: call.signal });
+      if (i > 0 && gap > 0) await call.signal.sleep(gap);
       yield isChat ? chatChunk({ content: tokens[i] }, null) : textChunk(tokens[i]!, null);
     }
     yield isChat ? chatChunk({}, finish) : textChunk("", finish);

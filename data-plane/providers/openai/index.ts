@@ -1,10 +1,11 @@
 import type { Dispatcher } from "undici";
 import type { Deployment } from "../../../schema/snapshot.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
-import type { Answer, HealthCheckResult, Provider, ProviderCall, Usage } from "../types.js";
+import type { Answer, HealthCheckResult, Provider, ProviderCall } from "../types.js";
 import { upstreamHttpError } from "./errors.js";
 import { upstreamBody, upstreamPath, upstreamTarget } from "./request.js";
 import { openAIStream } from "./stream.js";
+import { usageFromBody } from "./usage.js";
 
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -27,8 +28,9 @@ export const openAIProvider: Provider = {
       throw await errorFrom(res, call.deployment);
     }
     if (call.stream) return openAIStream(res.body, call.includeUsage);
-    const body = await res.body.text();
-    return { kind: "json", body, usage: usageOf(body) };
+    const bytes = await res.body.bytes();
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { kind: "json", body, usage: usageFromBody(body) };
   },
 
   async healthCheck(
@@ -72,13 +74,4 @@ async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<
     size += chunk.length;
   }
   return Buffer.concat(parts).subarray(0, limit).toString("utf8");
-}
-
-function usageOf(body: string): Usage | undefined {
-  try {
-    const parsed = JSON.parse(body) as { usage?: Usage };
-    return parsed.usage ?? undefined;
-  } catch {
-    return undefined;
-  }
 }

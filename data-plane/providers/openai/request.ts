@@ -46,8 +46,11 @@ export function upstreamPath(target: UpstreamTarget, callType: CallType): string
  * not ask for it.
  */
 export function upstreamBody(call: ProviderCall): string {
+  const addUsage = call.stream && !call.includeUsage;
+  // The common case: the public name is the upstream's; forward the client's bytes as sent.
+  if (!addUsage && call.body.model === call.deployment.model) return call.rawBody;
   const body: Record<string, unknown> = { ...call.body, model: call.deployment.model };
-  if (call.stream && !call.includeUsage) {
+  if (addUsage) {
     const opts = call.body.stream_options;
     body.stream_options = {
       ...(typeof opts === "object" && opts !== null ? opts : {}),

@@ -8,6 +8,7 @@ import type {
   ProviderCall,
   StreamAnswer,
 } from "../../../data-plane/providers/types.js";
+import { CallAbort } from "../../../data-plane/upstream/call-abort.js";
 import { UpstreamPools } from "../../../data-plane/upstream/pools.js";
 
 function deployment(mock: Partial<MockSettings> = {}): Deployment {
@@ -38,9 +39,15 @@ function call(
     deployment: d,
     stream,
     includeUsage,
-    signal: new AbortController().signal,
+    rawBody: JSON.stringify(body),
+    signal: new CallAbort(),
     pools: new UpstreamPools(),
   };
+}
+
+/** A JSON answer's body as text. */
+function text(body: string | Uint8Array): string {
+  return typeof body === "string" ? body : Buffer.from(body).toString("utf8");
 }
 
 const hello = { model: "demo", messages: [{ role: "user", content: "hello mock" }] };
@@ -52,8 +59,8 @@ describe("mock provider", () => {
     const content = (body: string) =>
       (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message
         .content;
-    expect(content(a.body)).toBe(content(b.body));
-    expect(content(a.body)).toContain('"hello mock"');
+    expect(content(text(a.body))).toBe(content(text(b.body)));
+    expect(content(text(a.body))).toContain('"hello mock"');
     expect(a.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
@@ -62,7 +69,7 @@ describe("mock provider", () => {
     const answer = (await mockProvider.call(
       call("chat", { ...hello, max_tokens: 3 }, d),
     )) as JsonAnswer;
-    const parsed = JSON.parse(answer.body) as {
+    const parsed = JSON.parse(text(answer.body)) as {
       choices: { message: { content: string }; finish_reason: string }[];
       usage: { completion_tokens: number };
     };
@@ -113,24 +120,24 @@ describe("mock provider", () => {
       (JSON.parse(body) as { data: { embedding: number[] | string }[] }).data.map(
         (d) => d.embedding,
       );
-    const [same, other] = vectors(floats.body) as number[][];
-    expect(vectors(again.body)[0]).toEqual(same);
+    const [same, other] = vectors(text(floats.body)) as number[][];
+    expect(vectors(text(again.body))[0]).toEqual(same);
     expect(same).not.toEqual(other);
     expect(same!.length).toBe(16);
     expect(Math.hypot(...same!)).toBeCloseTo(1, 5);
     const b64 = (await mockProvider.call(
       call("embedding", { model: "demo", input: "same", encoding_format: "base64" }),
     )) as JsonAnswer;
-    const buf = Buffer.from(vectors(b64.body)[0] as string, "base64");
+    const buf = Buffer.from(vectors(text(b64.body))[0] as string, "base64");
     const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4));
     expect(decoded).toEqual(same);
   });
 
   it("stops waiting out its time to first token when the call is aborted", async () => {
-    const controller = new AbortController();
-    const c = { ...call("chat", hello, deployment({ ttftMs: 60_000 })), signal: controller.signal };
+    const controller = new CallAbort();
+    const c = { ...call("chat", hello, deployment({ ttftMs: 60_000 })), signal: controller };
     const pending = mockProvider.call(c);
-    controller.abort();
+    controller.abort(new Error("client gone"));
     await expect(pending).rejects.toThrow();
   });
 });

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import uWS from "uWebSockets.js";
 import type { Snapshot } from "../schema/snapshot.js";
 import { ApiError } from "../schema/errors.js";
+import { authenticate } from "./auth/authenticate.js";
+import { KeyDigests } from "./auth/key-digests.js";
 import { DeploymentHealth } from "./health/deployment-health.js";
 import { Exchange } from "./http/exchange.js";
 import { assertNativeUws } from "./native-check.js";
@@ -33,6 +35,7 @@ export class DataPlaneServer {
   private drained: (() => void) | undefined;
   private readonly pools = new UpstreamPools();
   private readonly health = new DeploymentHealth();
+  private readonly keyDigests = new KeyDigests();
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: DataPlaneOptions) {
@@ -103,6 +106,7 @@ export class DataPlaneServer {
   private routeContext(): RouteContext {
     return {
       snapshot: () => this.current,
+      authenticate: (key) => authenticate(key, this.current, this.keyDigests),
       pools: this.pools,
       health: this.health,
       logger: this.options.logger,

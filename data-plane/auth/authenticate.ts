@@ -1,6 +1,7 @@
-import { hash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "../../schema/errors.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
+import type { KeyDigests } from "./key-digests.js";
 
 export type Caller = { readonly kind: "master" } | { readonly kind: "open" };
 
@@ -32,7 +33,11 @@ export function presentedKey(
  * Who is calling. Keys are compared as SHA-256 digests with a constant-time compare, so
  * neither the key's content nor its length leaks through timing.
  */
-export function authenticate(key: string | undefined, snapshot: IndexedSnapshot): Caller {
+export function authenticate(
+  key: string | undefined,
+  snapshot: IndexedSnapshot,
+  digests: KeyDigests,
+): Caller {
   const master = snapshot.masterKeyHash;
   if (master === undefined) return OPEN;
   if (key === undefined) {
@@ -43,8 +48,11 @@ export function authenticate(key: string | undefined, snapshot: IndexedSnapshot)
       "missing_api_key",
     );
   }
-  const digest = hash("sha256", key, "buffer");
-  if (timingSafeEqual(digest, master)) return MASTER;
+  const digest = digests.digest(key);
+  if (timingSafeEqual(digest, master)) {
+    digests.remember(key, digest);
+    return MASTER;
+  }
   throw new ApiError(401, "Invalid API key.", "authentication_error", "invalid_api_key");
 }
 

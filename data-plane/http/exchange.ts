@@ -63,7 +63,12 @@ export class Exchange {
     else this.abortListeners.push(fn);
   }
 
-  sendJson(status: number, body: string | Uint8Array, headers: Headers = [], closeConnection = false): void {
+  sendJson(
+    status: number,
+    body: string | Uint8Array,
+    headers: Headers = [],
+    closeConnection = false,
+  ): void {
     if (this.ended) return;
     this.finish();
     this.res.cork(() => {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Caller } from "../auth/authenticate.js";
 import type { DeploymentHealth } from "../health/deployment-health.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 import type { UpstreamPools } from "../upstream/pools.js";
@@ -6,6 +7,8 @@ import type { UpstreamPools } from "../upstream/pools.js";
 /** What every route reads: the current snapshot and the node's long-lived parts. */
 export interface RouteContext {
   snapshot(): IndexedSnapshot;
+  /** Who presented `key`, against the current snapshot; throws a 401 ApiError. */
+  authenticate(key: string | undefined): Caller;
   readonly pools: UpstreamPools;
   readonly health: DeploymentHealth;
   readonly logger: Logger;

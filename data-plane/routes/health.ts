@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { ApiError } from "../../schema/errors.js";
 import type { Deployment } from "../../schema/snapshot.js";
-import { authenticate, isAdmin } from "../auth/authenticate.js";
+import { isAdmin } from "../auth/authenticate.js";
 import { Exchange, toApiError } from "../http/exchange.js";
 import { providerFor } from "../providers/registry.js";
 import type { RouteContext } from "./context.js";
@@ -55,7 +55,7 @@ export function deploymentHealthRoute(ctx: RouteContext) {
     const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
     try {
       const snapshot = ctx.snapshot();
-      if (!isAdmin(authenticate(headers.key, snapshot))) {
+      if (!isAdmin(ctx.authenticate(headers.key))) {
         throw new ApiError(
           403,
           "Only the master key may read /health.",

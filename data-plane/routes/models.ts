@@ -1,5 +1,4 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import { authenticate } from "../auth/authenticate.js";
 import { Exchange, toApiError } from "../http/exchange.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
@@ -19,7 +18,7 @@ export function listModelsRoute(ctx: RouteContext) {
     const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
     try {
       const snapshot = ctx.snapshot();
-      authenticate(headers.key, snapshot);
+      ctx.authenticate(headers.key);
       exchange.sendJson(
         200,
         JSON.stringify({ object: "list", data: snapshot.modelNames.map(modelObject) }),
@@ -39,7 +38,7 @@ export function retrieveModelRoute(ctx: RouteContext) {
     try {
       const model = safeDecode(rawModel);
       const snapshot = ctx.snapshot();
-      authenticate(headers.key, snapshot);
+      ctx.authenticate(headers.key);
       if (!snapshot.groups.has(model)) throw modelNotFound(model);
       exchange.sendJson(200, JSON.stringify(modelObject(model)));
     } catch (err) {

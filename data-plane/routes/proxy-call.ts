@@ -1,7 +1,6 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { ApiError } from "../../schema/errors.js";
 import type { Deployment } from "../../schema/snapshot.js";
-import { authenticate } from "../auth/authenticate.js";
 import { Exchange, type Headers, toApiError } from "../http/exchange.js";
 import { readBodyText } from "../http/read-body.js";
 import { providerFor } from "../providers/registry.js";
@@ -28,7 +27,7 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
     const exchange = new Exchange(res, headers.requestId, startedAt, ctx.track());
     const snapshot = ctx.snapshot();
     try {
-      authenticate(headers.key, snapshot);
+      ctx.authenticate(headers.key);
     } catch (err) {
       exchange.sendError(toApiError(err));
       return;

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { HttpRequest } from "uWebSockets.js";
 import { presentedKey } from "../auth/authenticate.js";
 
@@ -11,18 +11,25 @@ export interface RequestHeaders {
 
 const MAX_REQUEST_ID = 200;
 
+// Unique across nodes and restarts without a random draw per request: a random per-process
+// prefix and a counter.
+const ID_PREFIX = `req_${randomBytes(6).toString("hex")}`;
+let idCounter = 0;
+function nextRequestId(): string {
+  return `${ID_PREFIX}${(idCounter++).toString(36).padStart(6, "0")}`;
+}
+
 export function readRequestHeaders(req: HttpRequest): RequestHeaders {
   const sent = req.getHeader("x-request-id");
   const length = req.getHeader("content-length");
+  const authorization = req.getHeader("authorization");
   return {
-    key: presentedKey(
-      req.getHeader("authorization"),
-      req.getHeader("x-api-key"),
-      req.getHeader("api-key"),
-    ),
+    key:
+      (authorization !== "" ? presentedKey(authorization, "", "") : undefined) ??
+      presentedKey("", req.getHeader("x-api-key"), req.getHeader("api-key")),
     // Echo the client's id so its logs and ours line up; make one otherwise.
     requestId:
-      sent !== "" && sent.length <= MAX_REQUEST_ID && isPrintable(sent) ? sent : randomUUID(),
+      sent !== "" && sent.length <= MAX_REQUEST_ID && isPrintable(sent) ? sent : nextRequestId(),
     contentLength: length === "" ? undefined : Number(length),
   };
 }

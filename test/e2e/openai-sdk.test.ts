@@ -185,7 +185,7 @@ describe("response headers", () => {
     const res = await fetch(`${gw.origin}/v1/models`, {
       headers: { authorization: `Bearer ${MASTER}` },
     });
-    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{12}[0-9a-z]{6,}$/);
   });
 });
 

@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { usageFromBody } from "../../../data-plane/providers/openai/usage.js";
 
-const usage = { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17, prompt_tokens_details: { cached_tokens: 2 } };
+const usage = {
+  prompt_tokens: 12,
+  completion_tokens: 5,
+  total_tokens: 17,
+  prompt_tokens_details: { cached_tokens: 2 },
+};
 
 describe("usage read from a whole OpenAI response", () => {
   it("finds usage after choices, nested details included", () => {
-    const body = Buffer.from(JSON.stringify({ id: "x", choices: [{ message: { content: "hi" } }], usage }));
+    const body = Buffer.from(
+      JSON.stringify({ id: "x", choices: [{ message: { content: "hi" } }], usage }),
+    );
     expect(usageFromBody(body)).toEqual(usage);
   });
 
@@ -18,7 +25,9 @@ describe("usage read from a whole OpenAI response", () => {
   });
 
   it("handles pretty-printed bodies, null usage and none", () => {
-    expect(usageFromBody(Buffer.from(JSON.stringify({ choices: [], usage }, null, 2)))).toEqual(usage);
+    expect(usageFromBody(Buffer.from(JSON.stringify({ choices: [], usage }, null, 2)))).toEqual(
+      usage,
+    );
     expect(usageFromBody(Buffer.from('{"choices": [], "usage": null}'))).toBeUndefined();
     expect(usageFromBody(Buffer.from('{"choices": []}'))).toBeUndefined();
   });

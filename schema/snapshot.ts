@@ -37,12 +37,59 @@ export const DeploymentSchema = z.object({
   modelInfo: z.record(z.string(), z.unknown()),
 });
 
+/** Limits and budget shared by keys, users and teams (absent = no limit). */
+const LimitsShape = {
+  rpmLimit: z.number().int().nonnegative().optional(),
+  tpmLimit: z.number().int().nonnegative().optional(),
+  maxParallelRequests: z.number().int().nonnegative().optional(),
+  maxBudget: z.number().nonnegative().optional(),
+  softBudget: z.number().nonnegative().optional(),
+  budgetDuration: z.string().optional(),
+  /** Spend in the current budget window, as the control plane last knew it. */
+  spend: z.number().nonnegative(),
+};
+
+export const KeyEntrySchema = z.object({
+  /** SHA-256 (hex) of the key: the lookup key on the hot path. */
+  tokenHash: z.string(),
+  /** The key's id (stable across regeneration). */
+  id: z.string(),
+  keyName: z.string(),
+  keyAlias: z.string().optional(),
+  /** Model names this key may use; empty = no restriction of its own. */
+  models: z.array(z.string()),
+  blocked: z.boolean(),
+  /** Epoch ms after which the key is refused. */
+  expiresAt: z.number().optional(),
+  userId: z.string().optional(),
+  teamId: z.string().optional(),
+  ...LimitsShape,
+});
+
+export const UserEntrySchema = z.object({
+  userId: z.string(),
+  role: z.string(),
+  models: z.array(z.string()),
+  ...LimitsShape,
+});
+
+export const TeamEntrySchema = z.object({
+  teamId: z.string(),
+  models: z.array(z.string()),
+  blocked: z.boolean(),
+  organizationId: z.string().optional(),
+  ...LimitsShape,
+});
+
 export const SnapshotSchema = z.object({
   version: z.number().int().nonnegative(),
   builtAt: z.string(),
   /** SHA-256 (hex) of the master key; absent means open mode. */
   masterKeyHash: z.string().optional(),
   deployments: z.array(DeploymentSchema),
+  keys: z.array(KeyEntrySchema),
+  users: z.array(UserEntrySchema),
+  teams: z.array(TeamEntrySchema),
   settings: z.object({
     maxBodyBytes: z.number().int().positive(),
     gracefulShutdownMs: z.number().int().nonnegative(),
@@ -51,4 +98,10 @@ export const SnapshotSchema = z.object({
 
 export type MockSettings = z.infer<typeof MockSettingsSchema>;
 export type Deployment = z.infer<typeof DeploymentSchema>;
+export type KeyEntry = z.infer<typeof KeyEntrySchema>;
+export type UserEntry = z.infer<typeof UserEntrySchema>;
+export type TeamEntry = z.infer<typeof TeamEntrySchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/** A model list entry that grants every model (LiteLLM's spelling, and ours). */
+export const ALL_MODELS = new Set(["*", "all-proxy-models"]);

@@ -32,6 +32,9 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
     builtAt: new Date().toISOString(),
     masterKeyHash: general.master_key === undefined ? undefined : sha256Hex(general.master_key),
     deployments,
+    keys: [],
+    users: [],
+    teams: [],
     settings: {
       maxBodyBytes: Math.floor((general.max_request_size_mb ?? DEFAULTS.maxRequestSizeMb) * MB),
       gracefulShutdownMs: Math.floor(

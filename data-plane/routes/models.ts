@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { mayUseModel } from "../auth/model-access.js";
 import { Exchange, toApiError } from "../http/exchange.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
@@ -18,11 +19,9 @@ export function listModelsRoute(ctx: RouteContext) {
     const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
     try {
       const snapshot = ctx.snapshot();
-      ctx.authenticate(headers.key);
-      exchange.sendJson(
-        200,
-        JSON.stringify({ object: "list", data: snapshot.modelNames.map(modelObject) }),
-      );
+      const caller = ctx.authenticate(headers.key);
+      const names = snapshot.modelNames.filter((m) => mayUseModel(caller, m));
+      exchange.sendJson(200, JSON.stringify({ object: "list", data: names.map(modelObject) }));
     } catch (err) {
       exchange.sendError(toApiError(err));
     }
@@ -38,8 +37,8 @@ export function retrieveModelRoute(ctx: RouteContext) {
     try {
       const model = safeDecode(rawModel);
       const snapshot = ctx.snapshot();
-      ctx.authenticate(headers.key);
-      if (!snapshot.groups.has(model)) throw modelNotFound(model);
+      const caller = ctx.authenticate(headers.key);
+      if (!snapshot.groups.has(model) || !mayUseModel(caller, model)) throw modelNotFound(model);
       exchange.sendJson(200, JSON.stringify(modelObject(model)));
     } catch (err) {
       exchange.sendError(toApiError(err));

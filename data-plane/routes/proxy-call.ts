@@ -1,6 +1,8 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { ApiError } from "../../schema/errors.js";
 import type { Deployment } from "../../schema/snapshot.js";
+import type { Caller } from "../auth/authenticate.js";
+import { assertModelAccess } from "../auth/model-access.js";
 import { Exchange, type Headers, toApiError } from "../http/exchange.js";
 import { readBodyText } from "../http/read-body.js";
 import { providerFor } from "../providers/registry.js";
@@ -26,8 +28,9 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
     const headers = readRequestHeaders(req);
     const exchange = new Exchange(res, headers.requestId, startedAt, ctx.track());
     const snapshot = ctx.snapshot();
+    let caller: Caller;
     try {
-      ctx.authenticate(headers.key);
+      caller = ctx.authenticate(headers.key);
     } catch (err) {
       exchange.sendError(toApiError(err));
       return;
@@ -41,7 +44,7 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
       res,
       limit,
       (text) => {
-        serve(exchange, text, callType, ctx).catch((err: unknown) => {
+        serve(exchange, text, callType, caller, ctx).catch((err: unknown) => {
           if (!(err instanceof ApiError)) {
             ctx.logger.error(
               { err: errorName(err), requestId: exchange.requestId },
@@ -60,9 +63,11 @@ async function serve(
   exchange: Exchange,
   text: string,
   callType: CallType,
+  caller: Caller,
   ctx: RouteContext,
 ): Promise<void> {
   const request = parseRequest(text, callType);
+  assertModelAccess(caller, request.model);
   const snapshot = ctx.snapshot();
   const group = snapshot.groups.get(request.model);
   if (group === undefined) throw modelNotFound(request.model);

@@ -1,4 +1,10 @@
-import type { Deployment, Snapshot } from "../../schema/snapshot.js";
+import type {
+  Deployment,
+  KeyEntry,
+  Snapshot,
+  TeamEntry,
+  UserEntry,
+} from "../../schema/snapshot.js";
 
 export interface ModelGroup {
   readonly name: string;
@@ -18,11 +24,19 @@ export class IndexedSnapshot {
   /** Sorted public model names. */
   readonly modelNames: readonly string[];
   readonly masterKeyHash: Buffer | undefined;
+  readonly keysByHash: ReadonlyMap<string, KeyEntry>;
+  readonly usersById: ReadonlyMap<string, UserEntry>;
+  readonly teamsById: ReadonlyMap<string, TeamEntry>;
 
   constructor(readonly snapshot: Snapshot) {
     this.version = snapshot.version;
     this.masterKeyHash =
-      snapshot.masterKeyHash === undefined ? undefined : Buffer.from(snapshot.masterKeyHash, "hex");
+      snapshot.masterKeyHash === undefined
+        ? undefined
+        : Buffer.from(snapshot.masterKeyHash, "latin1");
+    this.keysByHash = new Map(snapshot.keys.map((k) => [k.tokenHash, k]));
+    this.usersById = new Map(snapshot.users.map((u) => [u.userId, u]));
+    this.teamsById = new Map(snapshot.teams.map((t) => [t.teamId, t]));
     const byName = new Map<string, Deployment[]>();
     const byId = new Map<string, Deployment>();
     for (const d of snapshot.deployments) {

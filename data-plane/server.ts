@@ -21,6 +21,11 @@ export interface DataPlaneOptions {
   port: number;
   snapshot: Snapshot;
   logger: Logger;
+  /**
+   * Registers more routes on the same server before the catch-all 404 (embedded mode
+   * serves the control plane's GraphQL and admin REST on the gateway's port).
+   */
+  extraRoutes?: (app: uWS.TemplatedApp) => void;
 }
 
 /**
@@ -133,6 +138,7 @@ export class DataPlaneServer {
     app.get("/health/liveness", livenessRoute(ctx));
     app.get("/health/readiness", readinessRoute(ctx));
     app.get("/health", deploymentHealthRoute(ctx));
+    this.options.extraRoutes?.(app);
     app.any("/*", (res, req) => {
       const method = req.getMethod().toUpperCase();
       const url = req.getUrl();

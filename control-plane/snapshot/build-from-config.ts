@@ -14,10 +14,7 @@ const DEFAULTS = {
 /** Builds the data plane's snapshot from a validated config file. */
 export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
   const general = config.general_settings ?? {};
-  const defaultTimeout =
-    config.router_settings?.timeout ??
-    config.litellm_settings?.request_timeout ??
-    DEFAULTS.timeoutSeconds;
+  const defaultTimeout = defaultTimeoutSeconds(config);
   const usedIds = new Set<string>();
   const deployments = config.model_list.map((entry) => {
     const deployment = toDeployment(entry, defaultTimeout);
@@ -44,11 +41,16 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
   };
 }
 
+export function defaultTimeoutSeconds(config: Config): number {
+  return config.router_settings?.timeout ?? config.litellm_settings?.request_timeout ?? DEFAULTS.timeoutSeconds;
+}
+
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-function toDeployment(entry: ModelEntry, defaultTimeoutSeconds: number): Deployment {
+/** A `model_list` entry (from the file or the database) as the data plane sees it. */
+export function toDeployment(entry: ModelEntry, defaultTimeoutSeconds: number): Deployment {
   const p = entry.litellm_params;
   const { provider, model } = resolveProvider(p.model);
   const timeoutSeconds = p.timeout ?? defaultTimeoutSeconds;

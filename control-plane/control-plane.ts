@@ -1,0 +1,138 @@
+import type { Logger } from "pino";
+import { openDatabase, type Database } from "../prisma/client.js";
+import { applyMigrations } from "../prisma/migrate.js";
+import type { Config } from "../schema/config.js";
+import type { Snapshot } from "../schema/snapshot.js";
+import { MASTER_PRINCIPAL, type Principal } from "./auth/principal.js";
+import { resolvePrincipal } from "./auth/resolve-principal.js";
+import { BudgetService } from "./services/budgets.js";
+import type { ServiceContext } from "./services/context.js";
+import { KeyService } from "./services/keys.js";
+import { ModelService } from "./services/models.js";
+import { OrganizationService } from "./services/organizations.js";
+import { TeamService } from "./services/teams.js";
+import { UserService } from "./services/users.js";
+import { sha256Hex } from "./snapshot/build-from-config.js";
+import { buildSnapshot } from "./snapshot/build-snapshot.js";
+
+export interface ControlPlaneOptions {
+  config: Config;
+  databaseUrl: string;
+  logger: Logger;
+  /** Receives every new snapshot, in version order (embedded mode: the data plane). */
+  onSnapshot(snapshot: Snapshot): void;
+}
+
+/** Who the config file's `user_config` is written as, in the audit log. */
+const CONFIG_PRINCIPAL: Principal = { ...MASTER_PRINCIPAL, actor: "config" };
+
+/**
+ * The control plane: owns the database (migrated at start), the services every API calls,
+ * and the snapshot. Every committed change rebuilds the snapshot and hands it on before
+ * the mutation answers.
+ */
+export class ControlPlane {
+  readonly keys: KeyService;
+  readonly users: UserService;
+  readonly teams: TeamService;
+  readonly organizations: OrganizationService;
+  readonly models: ModelService;
+  readonly budgets: BudgetService;
+  readonly masterKeyHash: string | undefined;
+  private version = 0;
+  private current: Snapshot | undefined;
+  private rebuilding: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly database: Database,
+    private readonly options: ControlPlaneOptions,
+  ) {
+    const masterKey = options.config.general_settings?.master_key;
+    this.masterKeyHash = masterKey === undefined ? undefined : sha256Hex(masterKey);
+    const ctx: ServiceContext = {
+      db: database.prisma,
+      changed: (what) => this.changed(what),
+      now: () => new Date(),
+    };
+    this.keys = new KeyService(ctx);
+    this.users = new UserService(ctx);
+    this.teams = new TeamService(ctx);
+    this.organizations = new OrganizationService(ctx);
+    this.models = new ModelService(ctx);
+    this.budgets = new BudgetService(ctx);
+  }
+
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    await applyMigrations(options.databaseUrl);
+    const database = await openDatabase(options.databaseUrl);
+    const cp = new ControlPlane(database, options);
+    try {
+      await cp.seedFromConfig();
+      await cp.changed("start");
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+    return cp;
+  }
+
+  get db() {
+    return this.database.prisma;
+  }
+
+  get provider() {
+    return this.database.provider;
+  }
+
+  /** The latest snapshot (built at start, rebuilt after every change). */
+  snapshot(): Snapshot {
+    if (this.current === undefined) throw new Error("control plane not started");
+    return this.current;
+  }
+
+  /** The caller of an API request, from the key it presented. */
+  principal(key: string | undefined): Promise<Principal> {
+    return resolvePrincipal(this.database.prisma, key, this.masterKeyHash);
+  }
+
+  async stop(): Promise<void> {
+    await this.rebuilding.catch(() => undefined);
+    await this.database.close();
+  }
+
+  /** Rebuilds are serialised so that snapshots are handed on in version order. */
+  private changed(what: string): Promise<void> {
+    const next = this.rebuilding.then(async () => {
+      const snapshot = await buildSnapshot(this.database.prisma, this.options.config, ++this.version);
+      this.current = snapshot;
+      this.options.onSnapshot(snapshot);
+      this.options.logger.debug({ version: snapshot.version, change: what }, "snapshot rebuilt");
+    });
+    this.rebuilding = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The config file's `user_config` users, created or brought up to date at every start. */
+  private async seedFromConfig(): Promise<void> {
+    for (const u of this.options.config.user_config ?? []) {
+      await this.users.upsert(CONFIG_PRINCIPAL, {
+        userId: u.user_id,
+        userEmail: u.user_email ?? undefined,
+        userRole: configRole(u.user_role),
+        models: u.models,
+        maxBudget: u.max_budget,
+        budgetDuration: u.budget_duration,
+        rpmLimit: u.rpm_limit,
+        tpmLimit: u.tpm_limit,
+      });
+    }
+  }
+}
+
+/** The tutorial's `app_user` (and other LiteLLM spellings) are internal users. */
+function configRole(role: string | undefined): string | undefined {
+  if (role === undefined) return undefined;
+  return ["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"].includes(role)
+    ? role
+    : "internal_user";
+}

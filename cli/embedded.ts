@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import { type LoadedConfig, loadConfigFile } from "../control-plane/config/load-config.js";
-import { buildSnapshotFromConfig } from "../control-plane/snapshot/build-from-config.js";
+import { ControlPlane } from "../control-plane/control-plane.js";
+import { mountControlPlane } from "../control-plane/http/mount.js";
 import { providerFor } from "../data-plane/providers/registry.js";
 import { DataPlaneServer } from "../data-plane/server.js";
+import { redactDatabaseUrl, resolveDatabaseUrl } from "../prisma/client.js";
 
 export interface EmbeddedOptions {
   configFile: string;
@@ -15,11 +17,16 @@ export interface EmbeddedOptions {
 export interface EmbeddedGateway {
   readonly port: number;
   readonly server: DataPlaneServer;
+  readonly controlPlane: ControlPlane;
   readonly loaded: LoadedConfig;
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Both planes in one process: the config file builds the snapshot the data plane serves. */
+/**
+ * Both planes in one process: the control plane migrates the database and builds the
+ * snapshot; the data plane serves it, and is handed a new one after every change made
+ * through GraphQL or the admin REST endpoints, which share its port.
+ */
 export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<EmbeddedGateway> {
   const { logger } = options;
   const env = options.env ?? process.env;
@@ -32,10 +39,18 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Em
   }
   for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${w.message}`);
 
-  const snapshot = buildSnapshotFromConfig(loaded.config);
+  const databaseUrl = resolveDatabaseUrl(loaded.config.general_settings?.database_url, env);
+  let server: DataPlaneServer | undefined;
+  const controlPlane = await ControlPlane.start({
+    config: loaded.config,
+    databaseUrl,
+    logger,
+    onSnapshot: (snapshot) => server?.applySnapshot(snapshot),
+  });
+  const snapshot = controlPlane.snapshot();
   if (snapshot.masterKeyHash === undefined) {
     logger.warn(
-      "NO MASTER KEY: general_settings.master_key is not set, so anyone who can reach this port may use every model. Set a master key before exposing Switchyard.",
+      "NO MASTER KEY: general_settings.master_key is not set, so anyone who can reach this port may use every model and administer the gateway. Set a master key before exposing Switchyard.",
     );
   }
   for (const d of snapshot.deployments) {
@@ -46,15 +61,39 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Em
       );
     }
   }
-  const server = new DataPlaneServer({ host: options.host, port: options.port, snapshot, logger });
-  const port = await server.start();
+  server = new DataPlaneServer({
+    host: options.host,
+    port: options.port,
+    snapshot,
+    logger,
+    extraRoutes: (app) =>
+      mountControlPlane(app, controlPlane, { graphiql: env.NODE_ENV !== "production" }),
+  });
+  let port: number;
+  try {
+    port = await server.start();
+  } catch (err) {
+    await controlPlane.stop();
+    throw err;
+  }
   logger.info(
     {
       host: options.host,
       port,
+      database: redactDatabaseUrl(databaseUrl),
       models: [...new Set(snapshot.deployments.map((d) => d.modelName))],
     },
-    `Switchyard listening on http://${options.host}:${port}`,
+    `Switchyard listening on http://${options.host}:${port} (GraphQL at /graphql)`,
   );
-  return { port, server, loaded, stop: (graceMs) => server.stop(graceMs) };
+  const dataPlane = server;
+  return {
+    port,
+    server: dataPlane,
+    controlPlane,
+    loaded,
+    stop: async (graceMs) => {
+      await dataPlane.stop(graceMs);
+      await controlPlane.stop();
+    },
+  };
 }

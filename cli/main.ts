@@ -5,6 +5,7 @@ import {
   formatProblems,
   loadConfigFile,
 } from "../control-plane/config/load-config.js";
+import { registerCommands, rewriteLiteLLMArgv } from "./commands/index.js";
 import { startEmbeddedGateway } from "./embedded.js";
 import { createLogger } from "./logger.js";
 
@@ -91,4 +92,6 @@ async function runEmbedded(opts: { config: string; port: string; host: string })
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-await program.parseAsync(process.argv);
+registerCommands(program);
+// The tutorial's `--config config.yaml --generate_key --user_id user1` is `keys generate`.
+await program.parseAsync(rewriteLiteLLMArgv(process.argv));

@@ -103,7 +103,11 @@ export class ControlPlane {
   /** Rebuilds are serialised so that snapshots are handed on in version order. */
   private changed(what: string): Promise<void> {
     const next = this.rebuilding.then(async () => {
-      const snapshot = await buildSnapshot(this.database.prisma, this.options.config, ++this.version);
+      const snapshot = await buildSnapshot(
+        this.database.prisma,
+        this.options.config,
+        ++this.version,
+      );
       this.current = snapshot;
       this.options.onSnapshot(snapshot);
       this.options.logger.debug({ version: snapshot.version, change: what }, "snapshot rebuilt");
@@ -132,7 +136,9 @@ export class ControlPlane {
 /** The tutorial's `app_user` (and other LiteLLM spellings) are internal users. */
 function configRole(role: string | undefined): string | undefined {
   if (role === undefined) return undefined;
-  return ["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"].includes(role)
+  return ["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"].includes(
+    role,
+  )
     ? role
     : "internal_user";
 }

@@ -22,7 +22,9 @@ export function readList(json: string): string[] {
 export function readObject(json: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(json);
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return typeof v === "object" && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }

@@ -37,6 +37,7 @@ export class DataPlaneServer {
   private listenSocket: uWS.us_listen_socket | undefined;
   private app: uWS.TemplatedApp | undefined;
   private inFlight = 0;
+  private stopping = false;
   private drained: (() => void) | undefined;
   private readonly pools = new UpstreamPools();
   private readonly health = new DeploymentHealth();
@@ -85,6 +86,7 @@ export class DataPlaneServer {
    * closes every connection and upstream pool.
    */
   async stop(graceMs = this.current.settings.gracefulShutdownMs): Promise<void> {
+    this.stopping = true;
     if (this.listenSocket !== undefined) {
       uWS.us_listen_socket_close(this.listenSocket);
       this.listenSocket = undefined;
@@ -116,6 +118,7 @@ export class DataPlaneServer {
       health: this.health,
       logger: this.options.logger,
       startedAt: this.startedAt,
+      draining: () => this.stopping,
       track: () => {
         this.inFlight++;
         return () => {
@@ -132,7 +135,7 @@ export class DataPlaneServer {
       app.post(`${prefix}/completions`, proxyCallRoute("completion", ctx));
       app.post(`${prefix}/embeddings`, proxyCallRoute("embedding", ctx));
       app.get(`${prefix}/models`, listModelsRoute(ctx));
-      app.get(`${prefix}/models/:model`, retrieveModelRoute(ctx));
+      app.get(`${prefix}/models/*`, retrieveModelRoute(ctx, `${prefix}/models/`));
     }
     app.get("/health/liveliness", livenessRoute(ctx));
     app.get("/health/liveness", livenessRoute(ctx));

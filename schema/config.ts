@@ -22,23 +22,43 @@ const bool = z.preprocess(
   z.boolean(),
 );
 const stringList = z.array(z.string());
+/**
+ * A duration in seconds that a Node timer can hold (timers over 2^31-1 ms fire at once):
+ * more than zero, at most ~24.8 days.
+ */
+const seconds = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v),
+  z.number().positive().max(2_147_483, "must be at most 2147483 seconds (~24.8 days)"),
+);
+/** An upstream base URL: http(s), with a host, and no query or fragment (they would be lost). */
+const baseUrl = z.url({ protocol: /^https?$/, hostname: /.+/ }).refine((u) => {
+  // Refinements run even when the URL check failed; only judge what parses.
+  if (!URL.canParse(u)) return true;
+  const parsed = new URL(u);
+  return parsed.search === "" && parsed.hash === "";
+}, "must be an http(s) URL without a query string or fragment (use api_version for Azure)");
+/** HTTP header names must be tokens (RFC 9110), or every upstream call would fail. */
+const headerMap = z.record(
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "not a valid HTTP header name"),
+  z.string(),
+);
 
 export const LitellmParamsSchema = z.looseObject({
   /** `provider/model` (e.g. `openai/gpt-4o`, `mock/echo`) or a bare model name to infer from. */
   model: z.string().min(1),
-  api_base: z.url().optional(),
+  api_base: baseUrl.optional(),
   api_key: z.string().optional(),
   organization: z.string().optional(),
   api_version: z.string().optional(),
   /** Whole-request timeout, seconds. */
-  timeout: nonNegative.optional(),
+  timeout: seconds.optional(),
   /** Time to the first byte of a stream, seconds. */
-  stream_timeout: nonNegative.optional(),
+  stream_timeout: seconds.optional(),
   weight: nonNegative.optional(),
   rpm: nonNegative.optional(),
   tpm: nonNegative.optional(),
   max_parallel_requests: nonNegative.optional(),
-  extra_headers: z.record(z.string(), z.string()).optional(),
+  extra_headers: headerMap.optional(),
   // The built-in mock provider.
   mock_response: z.string().optional(),
   mock_ttft_ms: nonNegative.optional(),
@@ -76,7 +96,7 @@ export const ModelEntrySchema = z.looseObject({
 export const RouterSettingsSchema = z.looseObject({
   routing_strategy: z.string().optional(),
   num_retries: nonNegative.optional(),
-  timeout: nonNegative.optional(),
+  timeout: seconds.optional(),
   fallbacks: z.array(z.record(z.string(), stringList)).optional(),
   model_group_alias: z.record(z.string(), z.string()).optional(),
   allowed_fails: nonNegative.optional(),
@@ -89,7 +109,7 @@ export const RouterSettingsSchema = z.looseObject({
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: bool.optional(),
   num_retries: nonNegative.optional(),
-  request_timeout: nonNegative.optional(),
+  request_timeout: seconds.optional(),
   fallbacks: z.array(z.record(z.string(), stringList)).optional(),
   cache: bool.optional(),
   cache_ttl: nonNegative.optional(),
@@ -103,10 +123,18 @@ export const GeneralSettingsSchema = z.looseObject({
   database_url: z.string().optional(),
   /** Largest accepted request body, in megabytes (LiteLLM's name). */
   max_request_size_mb: z
-    .preprocess((v) => (typeof v === "string" ? Number(v) : v), z.number().positive())
+    .preprocess(
+      (v) => (typeof v === "string" ? Number(v) : v),
+      z.number().min(0.001, "must be at least 0.001 (1 KB)").max(2048, "must be at most 2048"),
+    )
     .optional(),
   /** Seconds in-flight requests get to finish on SIGINT/SIGTERM. */
-  graceful_shutdown_timeout: nonNegative.optional(),
+  graceful_shutdown_timeout: z
+    .preprocess(
+      (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
+      z.number().nonnegative().max(3600, "must be at most 3600 seconds"),
+    )
+    .optional(),
   global_max_rpm: nonNegative.optional(),
   global_max_tpm: nonNegative.optional(),
   log_level: z

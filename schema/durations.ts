@@ -11,7 +11,8 @@ export function isDuration(text: string): boolean {
 /** The moment a window of `duration` that starts at `from` ends. */
 export function addDuration(from: Date, duration: string): Date {
   const match = PATTERN.exec(duration.trim());
-  if (match === null) throw new Error(`invalid duration "${duration}" (use e.g. 30s, 30m, 24h, 30d, 1mo)`);
+  if (match === null)
+    throw new Error(`invalid duration "${duration}" (use e.g. 30s, 30m, 24h, 30d, 1mo)`);
   const n = Number(match[1]);
   const unit = match[2];
   if (unit === "mo") {

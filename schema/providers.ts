@@ -33,16 +33,25 @@ const BARE_NAME_RULES: readonly [RegExp, ProviderId][] = [
 ];
 
 export interface ResolvedModel {
-  provider: ProviderId;
+  /** A ProviderId, or an unknown `prefix/` kept as is (then no adapter serves it). */
+  provider: string;
   /** The model name the upstream expects (the prefix removed). */
   model: string;
 }
 
-export function resolveProvider(model: string): ResolvedModel {
+/**
+ * `provider/model` → provider and upstream model. An unknown prefix (`bedrock/...`) is
+ * never guessed to be OpenAI, which would send prompts to api.openai.com: with an
+ * `api_base` the whole string is a model name on that OpenAI-compatible server
+ * (`meta-llama/Llama-3-8b` on vLLM), without one it stays an unsupported provider.
+ */
+export function resolveProvider(model: string, apiBase?: string): ResolvedModel {
   const slash = model.indexOf("/");
   if (slash > 0) {
     const prefix = model.slice(0, slash);
-    if (KNOWN.has(prefix)) return { provider: prefix as ProviderId, model: model.slice(slash + 1) };
+    if (KNOWN.has(prefix)) return { provider: prefix, model: model.slice(slash + 1) };
+    if (apiBase === undefined) return { provider: prefix, model: model.slice(slash + 1) };
+    return { provider: "openai", model };
   }
   for (const [pattern, provider] of BARE_NAME_RULES) {
     if (pattern.test(model)) return { provider, model };

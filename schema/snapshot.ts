@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { PROVIDER_IDS } from "./providers.js";
 
 /**
  * Everything the data plane decides from, immutable and versioned. The control plane
@@ -22,7 +21,8 @@ export const DeploymentSchema = z.object({
   id: z.string(),
   /** The public name clients ask for (`model_name`). */
   modelName: z.string(),
-  provider: z.enum(PROVIDER_IDS),
+  /** A ProviderId, or an unknown prefix that no adapter serves. */
+  provider: z.string(),
   /** The model name sent upstream. */
   model: z.string(),
   apiBase: z.string().optional(),

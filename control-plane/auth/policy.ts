@@ -19,7 +19,12 @@ export function canManageKey(p: Principal, key: KeyOwner): boolean {
 }
 
 export function canReadKey(p: Principal, key: KeyOwner & { readonly id: string }): boolean {
-  return canReadAll(p) || canManageKey(p, key) || key.id === p.keyId || (key.userId !== null && key.userId === p.userId);
+  return (
+    canReadAll(p) ||
+    canManageKey(p, key) ||
+    key.id === p.keyId ||
+    (key.userId !== null && key.userId === p.userId)
+  );
 }
 
 export function canManageTeamMembers(p: Principal, teamId: string): boolean {

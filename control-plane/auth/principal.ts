@@ -1,4 +1,9 @@
-export const ROLES = ["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"] as const;
+export const ROLES = [
+  "proxy_admin",
+  "proxy_admin_viewer",
+  "internal_user",
+  "internal_user_viewer",
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling the control plane, resolved from the key they presented. */

@@ -3,6 +3,7 @@ import { parseDocument } from "yaml";
 import { type Config, ConfigSchema, formatPath, unknownKeys } from "../../schema/config.js";
 import { type ConfigProblem, ConfigError } from "./config-error.js";
 import { resolveEnvReferences } from "./env-references.js";
+import { PROVIDER_IDS, resolveProvider } from "../../schema/providers.js";
 
 export { type ConfigProblem, ConfigError, formatProblems } from "./config-error.js";
 
@@ -37,7 +38,7 @@ export function parseConfigText(
   const errors: ConfigProblem[] = [];
 
   // LiteLLM's loader (PyYAML) lets a repeated key win; so do we, with a warning.
-  const strict = parseDocument(text);
+  const strict = parseDocument(text, { merge: true });
   for (const e of strict.errors) {
     if (e.code === "DUPLICATE_KEY") {
       const key = keyAt(text, e.linePos?.[0]?.line);
@@ -47,7 +48,8 @@ export function parseConfigText(
       });
     }
   }
-  const doc = parseDocument(text, { uniqueKeys: false });
+  // `merge`: YAML merge keys (`<<: *defaults`), which PyYAML applies and LiteLLM users write.
+  const doc = parseDocument(text, { uniqueKeys: false, merge: true });
   for (const e of doc.errors) {
     errors.push({ path: linePath(e.linePos), message: firstLine(e.message) });
   }
@@ -95,6 +97,15 @@ function semanticWarnings(config: Config): ConfigProblem[] {
       }
     }
   }
+  config.model_list.forEach((m, i) => {
+    const { provider } = resolveProvider(m.litellm_params.model, m.litellm_params.api_base);
+    if (!(PROVIDER_IDS as readonly string[]).includes(provider)) {
+      out.push({
+        path: `model_list[${i}].litellm_params.model`,
+        message: `unknown provider "${provider}": this deployment will refuse requests (set api_base to use an OpenAI-compatible server; known providers: ${PROVIDER_IDS.join(", ")})`,
+      });
+    }
+  });
   const ids = new Map<string, number>();
   config.model_list.forEach((m, i) => {
     const id = m.model_info?.id;

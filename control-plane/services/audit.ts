@@ -18,7 +18,8 @@ export async function audit(
       action,
       objectType,
       objectId,
-      before: before === undefined || before === null ? null : JSON.stringify(redactSecrets(before)),
+      before:
+        before === undefined || before === null ? null : JSON.stringify(redactSecrets(before)),
       after: after === undefined || after === null ? null : JSON.stringify(redactSecrets(after)),
     },
   });

@@ -25,7 +25,11 @@ export class BudgetService {
     requireProxyAdmin(p, "change budgets");
     const input = parseInput(BudgetInput, raw);
     const columns = limitColumns(
-      { maxBudget: input.maxBudget, softBudget: input.softBudget, budgetDuration: input.budgetDuration },
+      {
+        maxBudget: input.maxBudget,
+        softBudget: input.softBudget,
+        budgetDuration: input.budgetDuration,
+      },
       this.ctx.now(),
       { softBudget: target === "key" },
     );

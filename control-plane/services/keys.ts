@@ -6,12 +6,7 @@ import { canReadAll, isProxyAdmin, type Principal } from "../auth/principal.js";
 import type { ServiceContext } from "./context.js";
 import { audit } from "./audit.js";
 import { ConflictError, NotFoundError } from "./errors.js";
-import {
-  GenerateKeyInput,
-  RegenerateKeyInput,
-  UpdateKeyInput,
-  parseInput,
-} from "./inputs.js";
+import { GenerateKeyInput, RegenerateKeyInput, UpdateKeyInput, parseInput } from "./inputs.js";
 import { type Page, type PageRequest, pageArgs, toPage } from "./pagination.js";
 
 export interface GeneratedKey {
@@ -47,9 +42,15 @@ export class KeyService {
     const input = parseInput(GenerateKeyInput, raw);
     const userId = input.userId ?? (p.kind === "master" ? null : (p.userId ?? null));
     const teamId = input.teamId ?? null;
-    ensure(p.role !== "proxy_admin_viewer" && p.role !== "internal_user_viewer" && p.kind !== "key", "Viewers and keys without a user may not create keys.");
     ensure(
-      canManageKey(p, { userId, teamId }),
+      p.role !== "proxy_admin_viewer" && p.role !== "internal_user_viewer" && p.kind !== "key",
+      "Viewers and keys without a user may not create keys.",
+    );
+    ensure(
+      // A team key draws on the team's budget and models: its own user is not enough.
+      teamId !== null
+        ? isProxyAdmin(p) || p.teamAdminOf.has(teamId)
+        : canManageKey(p, { userId, teamId }),
       teamId !== null
         ? `Only a proxy admin or an admin of team ${teamId} may create keys for it.`
         : "You may only create keys for yourself.",
@@ -57,20 +58,22 @@ export class KeyService {
     await this.assertRefsExist(userId, teamId);
     const key = newKeyPlaintext();
     const now = this.ctx.now();
-    const record = await this.ctx.db.$transaction(async (tx) => {
-      const created = await tx.virtualKey.create({
-        data: {
-          token: tokenHash(key),
-          keyName: keyName(key),
-          userId,
-          teamId,
-          createdBy: p.actor,
-          ...this.fields(input, now),
-        },
-      });
-      await audit(tx, p, "key.generate", "key", created.id, null, created);
-      return created;
-    }).catch(uniqueAlias(input.keyAlias));
+    const record = await this.ctx.db
+      .$transaction(async (tx) => {
+        const created = await tx.virtualKey.create({
+          data: {
+            token: tokenHash(key),
+            keyName: keyName(key),
+            userId,
+            teamId,
+            createdBy: p.actor,
+            ...this.fields(input, now),
+          },
+        });
+        await audit(tx, p, "key.generate", "key", created.id, null, created);
+        return created;
+      })
+      .catch(uniqueAlias(input.keyAlias));
     await this.ctx.changed("key.generate");
     return { key, record };
   }
@@ -82,18 +85,20 @@ export class KeyService {
       ensure(isProxyAdmin(p), "Only a proxy admin may move a key to another user or team.");
       await this.assertRefsExist(input.userId ?? null, input.teamId ?? null);
     }
-    const after = await this.ctx.db.$transaction(async (tx) => {
-      const updated = await tx.virtualKey.update({
-        where: { id },
-        data: {
-          ...(input.userId !== undefined ? { userId: input.userId } : {}),
-          ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
-          ...this.fields(input, this.ctx.now(), before),
-        },
-      });
-      await audit(tx, p, "key.update", "key", id, before, updated);
-      return updated;
-    }).catch(uniqueAlias(input.keyAlias));
+    const after = await this.ctx.db
+      .$transaction(async (tx) => {
+        const updated = await tx.virtualKey.update({
+          where: { id },
+          data: {
+            ...(input.userId !== undefined ? { userId: input.userId } : {}),
+            ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
+            ...this.fields(input, this.ctx.now(), before),
+          },
+        });
+        await audit(tx, p, "key.update", "key", id, before, updated);
+        return updated;
+      })
+      .catch(uniqueAlias(input.keyAlias));
     await this.ctx.changed("key.update");
     return after;
   }
@@ -212,11 +217,18 @@ export class KeyService {
         : {}),
       ...(input.rpmLimit !== undefined ? { rpmLimit: input.rpmLimit } : {}),
       ...(input.tpmLimit !== undefined ? { tpmLimit: input.tpmLimit } : {}),
-      ...(input.maxParallelRequests !== undefined ? { maxParallelRequests: input.maxParallelRequests } : {}),
+      ...(input.maxParallelRequests !== undefined
+        ? { maxParallelRequests: input.maxParallelRequests }
+        : {}),
       ...(expires !== undefined || input.duration === null ? { expires: expires ?? null } : {}),
       ...(input.blocked !== undefined && input.blocked !== null ? { blocked: input.blocked } : {}),
       ...(input.metadata !== undefined
-        ? { metadata: JSON.stringify({ ...(before ? JSON.parse(before.metadata) : {}), ...(input.metadata ?? {}) }) }
+        ? {
+            metadata: JSON.stringify({
+              ...(before ? JSON.parse(before.metadata) : {}),
+              ...(input.metadata ?? {}),
+            }),
+          }
         : {}),
     };
   }
@@ -225,7 +237,8 @@ export class KeyService {
 /** A unique-constraint failure on the alias becomes a typed conflict. */
 function uniqueAlias(alias: string | null | undefined) {
   return (err: unknown): never => {
-    if (isUniqueViolation(err)) throw new ConflictError(`A key with alias "${alias}" already exists.`);
+    if (isUniqueViolation(err))
+      throw new ConflictError(`A key with alias "${alias}" already exists.`);
     throw err;
   };
 }

@@ -1,5 +1,4 @@
 import type { Deployment } from "../../generated/sqlite/client.js";
-import { resolveProvider } from "../../schema/providers.js";
 import { requireProxyAdmin } from "../auth/policy.js";
 import type { Principal } from "../auth/principal.js";
 import { readObject } from "../db.js";
@@ -43,7 +42,7 @@ export class ModelService {
   async create(p: Principal, raw: unknown): Promise<Deployment> {
     requireProxyAdmin(p, "add models");
     const input = parseInput(ModelInput, raw);
-    assertKnownProvider(input.litellmParams.model);
+    assertModelName(input.litellmParams.model);
     const created = await this.ctx.db.$transaction(async (tx) => {
       const d = await tx.deployment.create({
         data: {
@@ -54,7 +53,10 @@ export class ModelService {
           updatedBy: p.actor,
         },
       });
-      await audit(tx, p, "model.create", "model", d.id, null, { ...d, litellmParams: input.litellmParams });
+      await audit(tx, p, "model.create", "model", d.id, null, {
+        ...d,
+        litellmParams: input.litellmParams,
+      });
       return d;
     });
     await this.ctx.changed("model.create");
@@ -67,19 +69,30 @@ export class ModelService {
     const before = await this.find(id);
     // A secret left out (or sent back masked) keeps its stored value.
     const stored = readObject(before.litellmParams);
-    const params = input.litellmParams === undefined ? undefined : keepSecrets(stored, input.litellmParams);
-    if (params !== undefined) assertKnownProvider(String(params.model));
+    const params =
+      input.litellmParams === undefined ? undefined : keepSecrets(stored, input.litellmParams);
+    if (params !== undefined) assertModelName(String(params.model));
     const after = await this.ctx.db.$transaction(async (tx) => {
       const d = await tx.deployment.update({
         where: { id },
         data: {
           ...(input.modelName ? { modelName: input.modelName } : {}),
           ...(params !== undefined ? { litellmParams: JSON.stringify(params) } : {}),
-          ...(input.modelInfo !== undefined ? { modelInfo: JSON.stringify(input.modelInfo ?? {}) } : {}),
+          ...(input.modelInfo !== undefined
+            ? { modelInfo: JSON.stringify(input.modelInfo ?? {}) }
+            : {}),
           updatedBy: p.actor,
         },
       });
-      await audit(tx, p, "model.update", "model", id, { ...before, litellmParams: stored }, { ...d, litellmParams: params ?? stored });
+      await audit(
+        tx,
+        p,
+        "model.update",
+        "model",
+        id,
+        { ...before, litellmParams: stored },
+        { ...d, litellmParams: params ?? stored },
+      );
       return d;
     });
     await this.ctx.changed("model.update");
@@ -91,7 +104,15 @@ export class ModelService {
     const before = await this.find(id);
     await this.ctx.db.$transaction(async (tx) => {
       await tx.deployment.delete({ where: { id } });
-      await audit(tx, p, "model.delete", "model", id, { ...before, litellmParams: readObject(before.litellmParams) }, null);
+      await audit(
+        tx,
+        p,
+        "model.delete",
+        "model",
+        id,
+        { ...before, litellmParams: readObject(before.litellmParams) },
+        null,
+      );
     });
     await this.ctx.changed("model.delete");
     return before;
@@ -109,18 +130,23 @@ export class ModelService {
   }
 }
 
-function assertKnownProvider(model: string): void {
+function assertModelName(model: string): void {
   if (model.trim() === "") {
-    throw new InvalidInputError("litellmParams.model is required", [{ path: "litellmParams.model", message: "required" }]);
+    throw new InvalidInputError("litellmParams.model is required", [
+      { path: "litellmParams.model", message: "required" },
+    ]);
   }
-  resolveProvider(model);
 }
 
-function keepSecrets(stored: Record<string, unknown>, next: Record<string, unknown>): Record<string, unknown> {
+function keepSecrets(
+  stored: Record<string, unknown>,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...next };
   for (const [k, v] of Object.entries(stored)) {
     const incoming = out[k];
-    const masked = typeof incoming === "string" && (incoming.includes("...") || incoming === "****");
+    const masked =
+      typeof incoming === "string" && (incoming.includes("...") || incoming === "****");
     if (k === "api_key" && (incoming === undefined || masked)) out[k] = v;
   }
   return out;

@@ -17,7 +17,9 @@ export class OrganizationService {
     requireProxyAdmin(p, "create organizations");
     const input = parseInput(OrganizationInput, raw);
     if (!input.organizationAlias) {
-      throw new InvalidInputError("organizationAlias is required", [{ path: "organizationAlias", message: "required" }]);
+      throw new InvalidInputError("organizationAlias is required", [
+        { path: "organizationAlias", message: "required" },
+      ]);
     }
     const organizationId = input.organizationId ?? randomUUID();
     const org = await this.ctx.db

@@ -1,4 +1,14 @@
-const SECRET_FIELDS = new Set(["api_key", "apikey", "token", "previous_token", "previoustoken", "password", "secret", "aws_secret_access_key", "vertex_credentials"]);
+const SECRET_FIELDS = new Set([
+  "api_key",
+  "apikey",
+  "token",
+  "previous_token",
+  "previoustoken",
+  "password",
+  "secret",
+  "aws_secret_access_key",
+  "vertex_credentials",
+]);
 
 /** `sk-abcdef...wxyz` → `sk-...wxyz`: enough to recognise a secret, never enough to use it. */
 export function maskSecret(value: string): string {
@@ -13,7 +23,10 @@ export function redactSecrets(value: unknown): unknown {
   if (typeof value === "object" && value !== null && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_FIELDS.has(k.toLowerCase()) && typeof v === "string" ? maskSecret(v) : redactSecrets(v);
+      out[k] =
+        SECRET_FIELDS.has(k.toLowerCase()) && typeof v === "string"
+          ? maskSecret(v)
+          : redactSecrets(v);
     }
     return out;
   }

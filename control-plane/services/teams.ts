@@ -31,13 +31,17 @@ export class TeamService {
             blocked: input.blocked ?? false,
             ...limitColumns(input, this.ctx.now()),
             ...mergedMetadata(undefined, input.metadata),
-            members: { create: (input.members ?? []).map((m) => ({ userId: m.userId, role: m.role })) },
+            members: {
+              create: (input.members ?? []).map((m) => ({ userId: m.userId, role: m.role })),
+            },
           },
         });
         await audit(tx, p, "team.create", "team", teamId, null, created);
         return created;
       })
-      .catch(conflict(`A team with id "${teamId}" or alias "${input.teamAlias ?? ""}" already exists.`));
+      .catch(
+        conflict(`A team with id "${teamId}" or alias "${input.teamAlias ?? ""}" already exists.`),
+      );
     await this.ctx.changed("team.create");
     return team;
   }
@@ -54,7 +58,9 @@ export class TeamService {
           data: {
             ...(input.teamAlias !== undefined ? { teamAlias: input.teamAlias } : {}),
             ...(input.organizationId !== undefined ? { organizationId: input.organizationId } : {}),
-            ...(input.blocked !== undefined && input.blocked !== null ? { blocked: input.blocked } : {}),
+            ...(input.blocked !== undefined && input.blocked !== null
+              ? { blocked: input.blocked }
+              : {}),
             ...limitColumns(input, this.ctx.now()),
             ...mergedMetadata(before.metadata, input.metadata),
           },
@@ -80,11 +86,22 @@ export class TeamService {
     return before;
   }
 
-  async addMember(p: Principal, teamId: string, userId: string, role: MemberRole = "user"): Promise<TeamMembership> {
-    ensure(canManageTeamMembers(p, teamId), `Only a proxy admin or an admin of team ${teamId} may change its members.`);
+  async addMember(
+    p: Principal,
+    teamId: string,
+    userId: string,
+    role: MemberRole = "user",
+  ): Promise<TeamMembership> {
+    ensure(
+      canManageTeamMembers(p, teamId),
+      `Only a proxy admin or an admin of team ${teamId} may change its members.`,
+    );
     await this.find(teamId);
     await this.assertUsers([userId]);
-    ensure(role !== "admin" || isProxyAdmin(p) || p.teamAdminOf.has(teamId), "You may not make team admins.");
+    ensure(
+      role !== "admin" || isProxyAdmin(p) || p.teamAdminOf.has(teamId),
+      "You may not make team admins.",
+    );
     const membership = await this.ctx.db.$transaction(async (tx) => {
       const m = await tx.teamMembership.upsert({
         where: { teamId_userId: { teamId, userId } },
@@ -99,9 +116,15 @@ export class TeamService {
   }
 
   async removeMember(p: Principal, teamId: string, userId: string): Promise<TeamMembership> {
-    ensure(canManageTeamMembers(p, teamId), `Only a proxy admin or an admin of team ${teamId} may change its members.`);
-    const existing = await this.ctx.db.teamMembership.findUnique({ where: { teamId_userId: { teamId, userId } } });
-    if (existing === null) throw new NotFoundError(`User ${userId} is not a member of team ${teamId}.`);
+    ensure(
+      canManageTeamMembers(p, teamId),
+      `Only a proxy admin or an admin of team ${teamId} may change its members.`,
+    );
+    const existing = await this.ctx.db.teamMembership.findUnique({
+      where: { teamId_userId: { teamId, userId } },
+    });
+    if (existing === null)
+      throw new NotFoundError(`User ${userId} is not a member of team ${teamId}.`);
     await this.ctx.db.$transaction(async (tx) => {
       await tx.teamMembership.delete({ where: { teamId_userId: { teamId, userId } } });
       await audit(tx, p, "team.member.remove", "team", teamId, existing, null);
@@ -112,7 +135,8 @@ export class TeamService {
 
   async get(p: Principal, teamId: string): Promise<Team> {
     const team = await this.find(teamId);
-    if (!canReadAll(p) && !(await this.isMember(p, teamId))) throw new NotFoundError(`Team ${teamId} not found.`);
+    if (!canReadAll(p) && !(await this.isMember(p, teamId)))
+      throw new NotFoundError(`Team ${teamId} not found.`);
     return team;
   }
 
@@ -125,7 +149,9 @@ export class TeamService {
 
   private async isMember(p: Principal, teamId: string): Promise<boolean> {
     if (p.userId === undefined) return false;
-    const m = await this.ctx.db.teamMembership.findUnique({ where: { teamId_userId: { teamId, userId: p.userId } } });
+    const m = await this.ctx.db.teamMembership.findUnique({
+      where: { teamId_userId: { teamId, userId: p.userId } },
+    });
     return m !== null;
   }
 
@@ -143,7 +169,10 @@ export class TeamService {
 
   private async assertUsers(userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const found = await this.ctx.db.user.findMany({ where: { userId: { in: userIds } }, select: { userId: true } });
+    const found = await this.ctx.db.user.findMany({
+      where: { userId: { in: userIds } },
+      select: { userId: true },
+    });
     const missing = userIds.filter((id) => !found.some((u) => u.userId === id));
     if (missing.length > 0) throw new NotFoundError(`User(s) not found: ${missing.join(", ")}.`);
   }

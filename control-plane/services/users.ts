@@ -31,7 +31,9 @@ export class UserService {
         await audit(tx, p, "user.create", "user", userId, null, created);
         return created;
       })
-      .catch(conflict(`A user with id "${userId}" or email "${input.userEmail ?? ""}" already exists.`));
+      .catch(
+        conflict(`A user with id "${userId}" or email "${input.userEmail ?? ""}" already exists.`),
+      );
     await this.ctx.changed("user.create");
     return user;
   }
@@ -39,7 +41,8 @@ export class UserService {
   /** Creates or updates a user (the config file's `user_config` at start). Idempotent. */
   async upsert(p: Principal, raw: unknown): Promise<User> {
     const input = parseInput(UserInput, raw);
-    if (!input.userId) throw new InvalidInputError("userId is required", [{ path: "userId", message: "required" }]);
+    if (!input.userId)
+      throw new InvalidInputError("userId is required", [{ path: "userId", message: "required" }]);
     const existing = await this.ctx.db.user.findUnique({ where: { userId: input.userId } });
     if (existing === null) return this.create(p, input);
     // Only what differs is written: a restart must not move a budget window or spam the audit log.
@@ -91,7 +94,11 @@ export class UserService {
     return this.find(userId);
   }
 
-  async list(p: Principal, filter: { role?: string | null }, page: PageRequest): Promise<Page<User>> {
+  async list(
+    p: Principal,
+    filter: { role?: string | null },
+    page: PageRequest,
+  ): Promise<Page<User>> {
     requireReadAll(p, "list users");
     const { first, ...args } = pageArgs(page, "userId");
     const rows = await this.ctx.db.user.findMany({

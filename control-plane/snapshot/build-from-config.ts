@@ -42,7 +42,11 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
 }
 
 export function defaultTimeoutSeconds(config: Config): number {
-  return config.router_settings?.timeout ?? config.litellm_settings?.request_timeout ?? DEFAULTS.timeoutSeconds;
+  return (
+    config.router_settings?.timeout ??
+    config.litellm_settings?.request_timeout ??
+    DEFAULTS.timeoutSeconds
+  );
 }
 
 export function sha256Hex(text: string): string {
@@ -52,7 +56,7 @@ export function sha256Hex(text: string): string {
 /** A `model_list` entry (from the file or the database) as the data plane sees it. */
 export function toDeployment(entry: ModelEntry, defaultTimeoutSeconds: number): Deployment {
   const p = entry.litellm_params;
-  const { provider, model } = resolveProvider(p.model);
+  const { provider, model } = resolveProvider(p.model, p.api_base);
   const timeoutSeconds = p.timeout ?? defaultTimeoutSeconds;
   return {
     id: entry.model_info?.id ?? deploymentHash(entry),

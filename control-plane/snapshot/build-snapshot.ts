@@ -2,14 +2,23 @@ import type { Config } from "../../schema/config.js";
 import { LitellmParamsSchema, ModelInfoSchema } from "../../schema/config.js";
 import type { KeyEntry, Snapshot, TeamEntry, UserEntry } from "../../schema/snapshot.js";
 import { type Db, readList } from "../db.js";
-import { buildSnapshotFromConfig, defaultTimeoutSeconds, toDeployment } from "./build-from-config.js";
+import {
+  buildSnapshotFromConfig,
+  defaultTimeoutSeconds,
+  toDeployment,
+} from "./build-from-config.js";
 
 /**
  * The whole snapshot: the config file's deployments and settings, plus the database's
  * deployments, keys (by hash, a regenerated key's old hash while its grace lasts), users
  * and teams.
  */
-export async function buildSnapshot(db: Db, config: Config, version: number, now = new Date()): Promise<Snapshot> {
+export async function buildSnapshot(
+  db: Db,
+  config: Config,
+  version: number,
+  now = new Date(),
+): Promise<Snapshot> {
   const base = buildSnapshotFromConfig(config, version);
   const [deployments, keys, users, teams] = await Promise.all([
     db.deployment.findMany({ orderBy: { id: "asc" } }),
@@ -25,7 +34,11 @@ export async function buildSnapshot(db: Db, config: Config, version: number, now
     if (!params.success) continue;
     base.deployments.push({
       ...toDeployment(
-        { model_name: d.modelName, litellm_params: params.data, model_info: info.success ? info.data : {} },
+        {
+          model_name: d.modelName,
+          litellm_params: params.data,
+          model_info: info.success ? info.data : {},
+        },
         timeout,
       ),
       id: d.id,
@@ -52,7 +65,11 @@ export async function buildSnapshot(db: Db, config: Config, version: number, now
       spend: k.spend,
     };
     keyEntries.push(entry);
-    if (k.previousToken !== null && k.previousTokenExpires !== null && k.previousTokenExpires > now) {
+    if (
+      k.previousToken !== null &&
+      k.previousTokenExpires !== null &&
+      k.previousTokenExpires > now
+    ) {
       const graceEnd = k.previousTokenExpires.getTime();
       keyEntries.push({
         ...entry,

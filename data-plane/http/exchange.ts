@@ -23,7 +23,10 @@ export type Headers = readonly (readonly [string, string])[];
  */
 export class Exchange {
   aborted = false;
+  /** No more writes: the response was ended (its bytes may still be on their way). */
   private ended = false;
+  /** The response's bytes were all handed to the socket, or the client went away. */
+  private completed = false;
   private headersSent = false;
   private drainWaiter: (() => void) | undefined;
   private readonly abortListeners: (() => void)[] = [];
@@ -37,15 +40,16 @@ export class Exchange {
   ) {
     res.onAborted(() => {
       this.aborted = true;
+      this.ended = true;
       this.drainWaiter?.();
       for (const fn of this.abortListeners) fn();
-      this.finish();
+      this.complete();
     });
   }
 
-  private finish(): void {
-    if (this.ended) return;
-    this.ended = true;
+  private complete(): void {
+    if (this.completed) return;
+    this.completed = true;
     this.onFinish?.();
   }
 
@@ -70,13 +74,32 @@ export class Exchange {
     closeConnection = false,
   ): void {
     if (this.ended) return;
-    this.finish();
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      this.res.writeHeader("content-type", "application/json");
-      this.res.writeHeader("x-request-id", this.requestId);
-      for (const [k, v] of headers) this.res.writeHeader(k, v);
-      this.res.end(body, closeConnection);
+    this.ended = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      res.writeHeader("content-type", "application/json");
+      res.writeHeader("x-request-id", this.requestId);
+      for (const [k, v] of headers) res.writeHeader(k, v);
+      if (closeConnection) {
+        res.end(body, true);
+        this.complete();
+        return;
+      }
+      // tryEnd + onWritable: a large body to a slow reader is sent as the socket drains, and
+      // the exchange completes (for graceful shutdown) only once every byte is out.
+      const bytes = typeof body === "string" ? Buffer.from(body) : body;
+      const start = res.getWriteOffset();
+      const [, done] = res.tryEnd(bytes, bytes.byteLength);
+      if (done) {
+        this.complete();
+        return;
+      }
+      res.onWritable((offset) => {
+        const [ok, finished] = res.tryEnd(bytes.subarray(offset - start), bytes.byteLength);
+        if (finished) this.complete();
+        return ok;
+      });
     });
   }
 
@@ -127,17 +150,19 @@ export class Exchange {
 
   endStream(last?: string): void {
     if (this.ended) return;
-    this.finish();
+    this.ended = true;
     this.res.cork(() => {
       this.res.end(last);
     });
+    this.complete();
   }
 
   /** Ends the response at once (the client sees a cut connection). */
   close(): void {
     if (this.ended) return;
-    this.finish();
+    this.ended = true;
     this.res.close();
+    this.complete();
   }
 }
 

@@ -9,6 +9,6 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   mock: mockProvider,
 };
 
-export function providerFor(id: ProviderId): Provider | undefined {
-  return PROVIDERS[id];
+export function providerFor(id: string): Provider | undefined {
+  return PROVIDERS[id as ProviderId];
 }

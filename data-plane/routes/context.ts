@@ -13,6 +13,8 @@ export interface RouteContext {
   readonly health: DeploymentHealth;
   readonly logger: Logger;
   readonly startedAt: number;
+  /** True once shutdown began: readiness says so, so load balancers stop sending. */
+  draining(): boolean;
   /** Counts a request in flight until `done` is called (graceful shutdown waits on it). */
   track(): () => void;
 }

@@ -33,10 +33,11 @@ export function readinessRoute(ctx: RouteContext) {
       ctx.track(),
     );
     const snapshot = ctx.snapshot();
+    const draining = ctx.draining();
     exchange.sendJson(
-      200,
+      draining ? 503 : 200,
       JSON.stringify({
-        status: "healthy",
+        status: draining ? "draining" : "healthy",
         snapshot: { version: snapshot.version, built_at: snapshot.snapshot.builtAt, stale: false },
         deployments: snapshot.snapshot.deployments.length,
         uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),

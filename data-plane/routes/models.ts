@@ -28,11 +28,14 @@ export function listModelsRoute(ctx: RouteContext) {
   };
 }
 
-/** `GET /v1/models/{model}`. */
-export function retrieveModelRoute(ctx: RouteContext) {
+/**
+ * `GET /v1/models/{model}`, where the model name may hold slashes
+ * (`meta-llama/Llama-3-8b`): everything after `prefix` is the name.
+ */
+export function retrieveModelRoute(ctx: RouteContext, prefix: string) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const headers = readRequestHeaders(req);
-    const rawModel = req.getParameter(0) ?? "";
+    const rawModel = req.getUrl().slice(prefix.length);
     const exchange = new Exchange(res, headers.requestId, performance.now(), ctx.track());
     try {
       const model = safeDecode(rawModel);

@@ -9,7 +9,12 @@ import { providerFor } from "../providers/registry.js";
 import type { CallType, StreamAnswer } from "../providers/types.js";
 import { pickDeployment } from "../router/pick-deployment.js";
 import { CallAbort } from "../upstream/call-abort.js";
-import { ClientGone, UpstreamTimeout, toUpstreamError } from "../upstream/transport-errors.js";
+import {
+  ClientGone,
+  INTERNAL_ERROR,
+  UpstreamTimeout,
+  toUpstreamError,
+} from "../upstream/transport-errors.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
 import { modelNotFound, parseRequest } from "./validate-request.js";
@@ -37,7 +42,9 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
     }
     const limit = snapshot.settings.maxBodyBytes;
     if (headers.contentLength !== undefined && headers.contentLength > limit) {
-      exchange.sendError(tooLarge(limit), [], true);
+      // Keep the connection: uWS discards the unread body, and the client gets to read the
+      // 413 instead of a reset (which SDKs report as a connection error, and retry).
+      exchange.sendError(tooLarge(limit));
       return;
     }
     readBodyText(
@@ -47,8 +54,8 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
         serve(exchange, text, callType, caller, ctx).catch((err: unknown) => {
           if (!(err instanceof ApiError)) {
             ctx.logger.error(
-              { err: errorName(err), requestId: exchange.requestId },
-              "unexpected error",
+              { err: describeFault(err), requestId: exchange.requestId },
+              "internal error",
             );
           }
           exchange.sendError(toApiError(err));
@@ -120,7 +127,14 @@ async function serve(
   } catch (err) {
     const error = toUpstreamError(err, controller, deployment.id);
     if (error instanceof ClientGone) return;
-    ctx.health.recordFailure(deployment.id, `HTTP ${error.status}: ${error.message}`);
+    if (error.code === INTERNAL_ERROR) {
+      ctx.logger.error(
+        { err: describeFault(err), requestId: exchange.requestId },
+        "internal error",
+      );
+    } else {
+      ctx.health.recordFailure(deployment.id, `HTTP ${error.status}: ${error.message}`);
+    }
     if (exchange.streaming) {
       // Headers are out: the error travels in the stream, as OpenAI sends it.
       exchange.endStream(`data: ${JSON.stringify(error.toBody())}\n\n`);
@@ -146,24 +160,28 @@ async function pipeStream(
   deployment: Deployment,
 ): Promise<void> {
   const chunks = answer.chunks[Symbol.asyncIterator]();
+  const idleTimeout = () => controller.abort(new UpstreamTimeout(deployment.timeoutMs));
   let idle: NodeJS.Timeout | undefined;
   try {
     let next = await chunks.next();
     clearTimeout(firstByteTimer);
-    idle = setTimeout(
-      () => controller.abort(new UpstreamTimeout(deployment.timeoutMs)),
-      deployment.timeoutMs,
-    );
     if (!exchange.beginStream(headers)) return;
+    idle = setTimeout(idleTimeout, deployment.timeoutMs);
     while (!next.done) {
       const wait = exchange.write(`data: ${next.value}\n\n`);
-      if (wait !== undefined) await wait;
+      if (wait !== undefined) {
+        // A slow reader is not a slow upstream: the idle clock stops while the client drains.
+        clearTimeout(idle);
+        await wait;
+        idle = setTimeout(idleTimeout, deployment.timeoutMs);
+      } else {
+        idle.refresh();
+      }
       if (!exchange.open) {
         controller.abort(CLIENT_GONE);
         return;
       }
       next = await chunks.next();
-      idle.refresh();
     }
     exchange.endStream(DONE);
   } finally {
@@ -186,6 +204,12 @@ function overheadMs(startedAt: number, upstreamMs: number): string {
   return Math.max(0, performance.now() - startedAt - upstreamMs).toFixed(3);
 }
 
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
+/**
+ * A gateway fault for the log: its type and where it was thrown, never its message (which
+ * may quote request or response content) nor a whole stack trace.
+ */
+function describeFault(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const frame = err.stack?.split("\n")[1]?.trim() ?? "";
+  return `${err.name} ${frame}`;
 }

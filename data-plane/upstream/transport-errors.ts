@@ -44,13 +44,42 @@ export function toUpstreamError(
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return timeoutError("Upstream timed out", deploymentId);
   }
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+    return new ApiError(
+      502,
+      `Could not reach the upstream of deployment ${deploymentId} (${code})`,
+      "api_error",
+      "upstream_unreachable",
+    );
+  }
+  if (code !== undefined && (code.startsWith("UND_ERR") || /^E[A-Z]+$/.test(code))) {
+    return new ApiError(
+      502,
+      `The upstream of deployment ${deploymentId} closed or broke the connection (${code})`,
+      "api_error",
+      "upstream_connection_error",
+    );
+  }
+  // Not a network failure: a fault in the gateway itself, not the deployment's.
   return new ApiError(
-    502,
-    `Could not reach the upstream of deployment ${deploymentId}${code === undefined ? "" : ` (${code})`}`,
-    "api_error",
-    "upstream_unreachable",
+    500,
+    "Internal error while handling the request",
+    "server_error",
+    INTERNAL_ERROR,
   );
 }
+
+/** The `code` of errors that are the gateway's own fault (logged, not blamed on upstream). */
+export const INTERNAL_ERROR = "internal_error";
+
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT",
+]);
 
 function timeoutError(message: string, deploymentId: string): ApiError {
   return new ApiError(

@@ -254,11 +254,15 @@ function startGateway(config: string, env: NodeJS.ProcessEnv = {}): Cli {
   return runCli(["--config", config, "--port", "0", "--host", "127.0.0.1"], env);
 }
 
+let cliRuns = 0;
+
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Cli {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_LOG_LEVEL: "info", ...env };
   // Options the CLI would otherwise read from the environment this test runs in.
   for (const name of ["PORT", "HOST", "SWITCHYARD_CONFIG"]) delete childEnv[name];
   if (env.UWS_USE_FALLBACK === undefined) delete childEnv.UWS_USE_FALLBACK;
+  // A database of its own, outside the repository.
+  childEnv.DATABASE_URL ??= `file:${join(tmpdir(), `switchyard-cli-${process.pid}-${++cliRuns}.db`)}`;
 
   const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
     cwd: repoRoot,

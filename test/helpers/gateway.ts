@@ -25,7 +25,8 @@ export async function startTestGateway(
     host: "127.0.0.1",
     port: 0,
     logger,
-    env: { ...env },
+    // Each gateway gets its own database, so test files can run in parallel.
+    env: { DATABASE_URL: `file:${join(dir, "switchyard.db")}`, ...env },
   });
   return {
     origin: `http://127.0.0.1:${gateway.port}`,

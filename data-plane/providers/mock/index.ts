@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ApiError } from "../../../schema/errors.js";
+import { ApiError, badRequest } from "../../../schema/errors.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall, Usage } from "../types.js";
 import { embeddingInputs, mockEmbedding, toBase64 } from "./embeddings.js";
 import { estimateTokens, promptText, replyTokens } from "./reply.js";
@@ -9,6 +9,11 @@ import { estimateTokens, promptText, replyTokens } from "./reply.js";
  * use, demos and load tests. Configurable time to first token, tokens per second, fixed
  * reply (`mock_response`) and an injected error rate and status.
  */
+// OpenAI's own limits: the largest embedding model has 3072 dimensions (mock allows the
+// config's 8192), and an embeddings request takes at most 2048 inputs.
+const MAX_DIMENSIONS = 8192;
+const MAX_INPUTS = 2048;
+
 export const mockProvider: Provider = {
   async call(call: ProviderCall): Promise<Answer> {
     const mock = call.deployment.mock;
@@ -118,10 +123,23 @@ function streamAnswer(call: ProviderCall, ttftMs: number): Answer {
 function embeddingAnswer(call: ProviderCall): Answer {
   const inputs = embeddingInputs(call.body.input);
   const requested = call.body.dimensions;
+  if (
+    requested !== undefined &&
+    (typeof requested !== "number" || !(requested >= 1 && requested <= MAX_DIMENSIONS))
+  ) {
+    throw badRequest(
+      `'dimensions' must be a number from 1 to ${MAX_DIMENSIONS}.`,
+      "dimensions",
+      "invalid_value",
+    );
+  }
   const dims =
-    typeof requested === "number" && requested > 0
+    typeof requested === "number"
       ? Math.floor(requested)
       : (call.deployment.mock?.embeddingDimensions ?? 1536);
+  if (inputs.length > MAX_INPUTS) {
+    throw badRequest(`'input' may hold at most ${MAX_INPUTS} items.`, "input", "invalid_value");
+  }
   const base64 = call.body.encoding_format === "base64";
   const promptTokens = inputs.reduce((n, s) => n + estimateTokens(s), 0);
   const usage: Usage = {

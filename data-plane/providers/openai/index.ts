@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { ApiError } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall } from "../types.js";
@@ -27,7 +28,20 @@ export const openAIProvider: Provider = {
     if (res.statusCode < 200 || res.statusCode >= 300) {
       throw await errorFrom(res, call.deployment);
     }
-    if (call.stream) return openAIStream(res.body, call.includeUsage);
+    if (call.stream) {
+      const type = res.headers["content-type"];
+      if (typeof type === "string" && type.includes("text/event-stream")) {
+        return openAIStream(res.body, call.includeUsage);
+      }
+      // A server that ignored `stream: true`: say so rather than send an empty stream.
+      await res.body.dump();
+      throw new ApiError(
+        502,
+        `The upstream of deployment ${call.deployment.id} answered a streaming request without a stream (content-type ${String(type)})`,
+        "api_error",
+        "upstream_not_streaming",
+      );
+    }
     const bytes = await res.body.bytes();
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return { kind: "json", body, usage: usageFromBody(body) };

@@ -8,9 +8,12 @@ import {
 import { registerCommands, rewriteLiteLLMArgv } from "./commands/index.js";
 import { startEmbeddedGateway } from "./embedded.js";
 import { createLogger } from "./logger.js";
+import { runUntilSignal } from "./run-until-signal.js";
 
 const program = new Command()
   .name("switchyard")
+  // Options after a subcommand are that subcommand's (`control-plane --port 4000`).
+  .enablePositionalOptions()
   .description("An OpenAI-compatible LLM gateway. With no command, runs the embedded gateway.")
   .addOption(
     new Option("-c, --config <file>", "config file (YAML)")
@@ -66,30 +69,11 @@ async function runEmbedded(opts: { config: string; port: string; host: string })
     process.exit(1);
   }
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info(
-      { inFlight: gateway.server.requestsInFlight },
-      `${signal}: draining requests in flight`,
-    );
-    gateway.stop().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error(err instanceof Error ? err.message : String(err));
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  runUntilSignal(
+    logger,
+    () => gateway.stop(),
+    () => gateway.server.requestsInFlight,
+  );
 }
 
 registerCommands(program);

@@ -12,6 +12,7 @@ import { ModelService } from "./services/models.js";
 import { OrganizationService } from "./services/organizations.js";
 import { TeamService } from "./services/teams.js";
 import { UserService } from "./services/users.js";
+import type { NodeRegistry } from "./nodes/node-registry.js";
 import { sha256Hex } from "./snapshot/build-from-config.js";
 import { buildSnapshot } from "./snapshot/build-snapshot.js";
 
@@ -19,8 +20,20 @@ export interface ControlPlaneOptions {
   config: Config;
   databaseUrl: string;
   logger: Logger;
-  /** Receives every new snapshot, in version order (embedded mode: the data plane). */
-  onSnapshot(snapshot: Snapshot): void;
+  /**
+   * Receives every new snapshot, in version order, with what changed; awaited before the
+   * change's API call answers (embedded: the data plane applies it; distributed: a delta is
+   * published to the nodes).
+   */
+  onSnapshot(snapshot: Snapshot, change: string): unknown;
+}
+
+/** A committed change, as admins see it stream by. */
+export interface ChangeEvent {
+  version: number;
+  /** e.g. `key.generate`. */
+  change: string;
+  at: Date;
 }
 
 /** Who the config file's `user_config` is written as, in the audit log. */
@@ -39,9 +52,12 @@ export class ControlPlane {
   readonly models: ModelService;
   readonly budgets: BudgetService;
   readonly masterKeyHash: string | undefined;
+  /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
+  nodes: NodeRegistry | undefined;
   private version = 0;
   private current: Snapshot | undefined;
   private rebuilding: Promise<void> = Promise.resolve();
+  private readonly changeListeners = new Set<(event: ChangeEvent) => void>();
 
   private constructor(
     private readonly database: Database,
@@ -90,6 +106,12 @@ export class ControlPlane {
     return this.current;
   }
 
+  /** Calls `listener` after every committed change (for the `configChanged` subscription). */
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
   /** The caller of an API request, from the key it presented. */
   principal(key: string | undefined): Promise<Principal> {
     return resolvePrincipal(this.database.prisma, key, this.masterKeyHash);
@@ -109,7 +131,13 @@ export class ControlPlane {
         ++this.version,
       );
       this.current = snapshot;
-      this.options.onSnapshot(snapshot);
+      await this.options.onSnapshot(snapshot, what);
+      const event: ChangeEvent = {
+        version: snapshot.version,
+        change: what,
+        at: new Date(snapshot.builtAt),
+      };
+      for (const listener of this.changeListeners) listener(event);
       this.options.logger.debug({ version: snapshot.version, change: what }, "snapshot rebuilt");
     });
     this.rebuilding = next.catch(() => undefined);

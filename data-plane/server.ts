@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import uWS from "uWebSockets.js";
+import type { SnapshotDelta } from "../schema/bus-messages.js";
 import type { Snapshot } from "../schema/snapshot.js";
 import { ApiError } from "../schema/errors.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -13,6 +14,7 @@ import { listModelsRoute, retrieveModelRoute } from "./routes/models.js";
 import { proxyCallRoute } from "./routes/proxy-call.js";
 import { readRequestHeaders } from "./routes/request-headers.js";
 import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
+import type { SyncStatus } from "./sync/sync-status.js";
 import { UpstreamPools } from "./upstream/pools.js";
 
 export interface DataPlaneOptions {
@@ -26,6 +28,8 @@ export interface DataPlaneOptions {
    * serves the control plane's GraphQL and admin REST on the gateway's port).
    */
   extraRoutes?: (app: uWS.TemplatedApp) => void;
+  /** How fresh the snapshot is (a node syncing with a control plane); embedded: always fresh. */
+  syncStatus?: () => SyncStatus;
 }
 
 /**
@@ -74,9 +78,20 @@ export class DataPlaneServer {
 
   /** Swaps in a new snapshot: one reference assignment; requests in flight keep the old one. */
   applySnapshot(snapshot: Snapshot): void {
-    const next = new IndexedSnapshot(snapshot);
-    this.current = next;
-    const ids = new Set(next.deploymentsById.keys());
+    this.current = new IndexedSnapshot(snapshot);
+    this.forgetRemovedDeployments();
+  }
+
+  /** Applies the next delta in place (its baseVersion must be the current version). */
+  applyDelta(delta: SnapshotDelta): void {
+    this.current.applyDelta(delta);
+    if (delta.remove.deployments.length > 0 || delta.upsert.deployments.length > 0) {
+      this.forgetRemovedDeployments();
+    }
+  }
+
+  private forgetRemovedDeployments(): void {
+    const ids = new Set(this.current.deploymentsById.keys());
     this.health.retain(ids);
     void this.pools.retain(ids);
   }
@@ -119,6 +134,7 @@ export class DataPlaneServer {
       logger: this.options.logger,
       startedAt: this.startedAt,
       draining: () => this.stopping,
+      syncStatus: () => this.options.syncStatus?.() ?? { stale: false, lastSyncAt: Date.now() },
       track: () => {
         this.inFlight++;
         return () => {

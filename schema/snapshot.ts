@@ -81,6 +81,11 @@ export const TeamEntrySchema = z.object({
   ...LimitsShape,
 });
 
+export const SettingsSchema = z.object({
+  maxBodyBytes: z.number().int().positive(),
+  gracefulShutdownMs: z.number().int().nonnegative(),
+});
+
 export const SnapshotSchema = z.object({
   version: z.number().int().nonnegative(),
   builtAt: z.string(),
@@ -90,10 +95,7 @@ export const SnapshotSchema = z.object({
   keys: z.array(KeyEntrySchema),
   users: z.array(UserEntrySchema),
   teams: z.array(TeamEntrySchema),
-  settings: z.object({
-    maxBodyBytes: z.number().int().positive(),
-    gracefulShutdownMs: z.number().int().nonnegative(),
-  }),
+  settings: SettingsSchema,
 });
 
 export type MockSettings = z.infer<typeof MockSettingsSchema>;

@@ -50,6 +50,8 @@ export const builder = new SchemaBuilder<{
     onUnusedQuery: null,
   },
   scopeAuth: {
+    // Subscriptions are authorized once, when they start, not again for every event.
+    authorizeOnSubscribe: true,
     authScopes: async (ctx) => {
       const p = await principalOrNull(ctx);
       return {
@@ -117,3 +119,4 @@ export type BuilderTypes =
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -12,6 +12,8 @@ import "./operations/organizations.js";
 import "./operations/budgets.js";
 import "./operations/me.js";
 import "./operations/audit-log.js";
+import "./operations/nodes.js";
+import "./operations/config-changed.js";
 
 let schema: GraphQLSchema | undefined;
 

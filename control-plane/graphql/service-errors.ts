@@ -11,6 +11,7 @@ import { InvalidInputError, ServiceError } from "../services/errors.js";
  * GraphQL errors with `extensions.code` (`FORBIDDEN`, `NOT_FOUND`, `UNAUTHENTICATED`, ...)
  * and, for invalid input, `extensions.issues`. Anything else stays an unexpected error,
  * which yoga masks. Listed first among the plugins, so it sees what every other one throws.
+ * Subscriptions get the same treatment when they start (scope-auth refuses them there).
  */
 export class ServiceErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolve(
@@ -22,6 +23,21 @@ export class ServiceErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<T
     return async (parent, args, context, info) => {
       try {
         return await resolver(parent, args, context, info);
+      } catch (err) {
+        throw err instanceof ServiceError ? toGraphQLError(err) : err;
+      }
+    };
+  }
+
+  /** Subscriptions are authorized when they start: a refusal is a coded error too. */
+  override wrapSubscribe(
+    subscribe: GraphQLFieldResolver<unknown, Types["Context"], object> | undefined,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types["Context"], object> | undefined {
+    if (subscribe === undefined || fieldConfig.kind !== "Subscription") return subscribe;
+    return async (parent, args, context, info) => {
+      try {
+        return await subscribe(parent, args, context, info);
       } catch (err) {
         throw err instanceof ServiceError ? toGraphQLError(err) : err;
       }

@@ -10,8 +10,13 @@ export interface GraphQLServerOptions {
   plugins?: Plugin[];
 }
 
-// biome-ignore lint/complexity/noBannedTypes: yoga's own default server context is `{}`.
-type ServerContext = {};
+interface ServerContext {
+  /**
+   * Set by the websocket route (control-plane/graphql/websocket.ts), whose caller's key
+   * comes in the connection params, not in request headers.
+   */
+  callerContext?: RequestContext;
+}
 
 export type SwitchyardYoga = YogaServerInstance<ServerContext, RequestContext>;
 
@@ -27,7 +32,7 @@ export function createYoga(cp: ControlPlane, opts: GraphQLServerOptions): Switch
     graphiql: opts.graphiql,
     landingPage: false,
     plugins: opts.plugins ?? [],
-    context: ({ request }) => requestContext(cp, request.headers),
+    context: ({ callerContext, request }) => callerContext ?? requestContext(cp, request.headers),
     // Unexpected errors become "Unexpected error." with no stack, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
   });

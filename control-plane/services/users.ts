@@ -32,7 +32,9 @@ export class UserService {
         return created;
       })
       .catch(
-        conflict(`A user with id "${userId}" or email "${input.userEmail ?? ""}" already exists.`),
+        conflict(
+          `A user with id "${userId}"${input.userEmail ? ` or email "${input.userEmail}"` : ""} already exists.`,
+        ),
       );
     await this.ctx.changed("user.create");
     return user;
@@ -43,8 +45,17 @@ export class UserService {
     const input = parseInput(UserInput, raw);
     if (!input.userId)
       throw new InvalidInputError("userId is required", [{ path: "userId", message: "required" }]);
-    const existing = await this.ctx.db.user.findUnique({ where: { userId: input.userId } });
-    if (existing === null) return this.create(p, input);
+    let existing = await this.ctx.db.user.findUnique({ where: { userId: input.userId } });
+    if (existing === null) {
+      try {
+        return await this.create(p, input);
+      } catch (err) {
+        // Another instance starting at the same moment created it first: update instead.
+        if (!(err instanceof ConflictError)) throw err;
+        existing = await this.ctx.db.user.findUnique({ where: { userId: input.userId } });
+        if (existing === null) throw err;
+      }
+    }
     // Only what differs is written: a restart must not move a budget window or spam the audit log.
     const changed = Object.fromEntries(
       Object.entries(input).filter(([k, v]) => v !== undefined && !sameAsStored(existing, k, v)),

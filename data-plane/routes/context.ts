@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Caller } from "../auth/authenticate.js";
+import type { SyncStatus } from "../sync/sync-status.js";
 import type { DeploymentHealth } from "../health/deployment-health.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 import type { UpstreamPools } from "../upstream/pools.js";
@@ -15,6 +16,7 @@ export interface RouteContext {
   readonly startedAt: number;
   /** True once shutdown began: readiness says so, so load balancers stop sending. */
   draining(): boolean;
+  syncStatus(): SyncStatus;
   /** Counts a request in flight until `done` is called (graceful shutdown waits on it). */
   track(): () => void;
 }

@@ -34,12 +34,21 @@ export function readinessRoute(ctx: RouteContext) {
     );
     const snapshot = ctx.snapshot();
     const draining = ctx.draining();
+    const sync = ctx.syncStatus();
+    // A stale node keeps serving its last snapshot (taking every node out of a load balancer
+    // when Redis blips would be an outage); it says so, with the snapshot's age.
     exchange.sendJson(
       draining ? 503 : 200,
       JSON.stringify({
-        status: draining ? "draining" : "healthy",
-        snapshot: { version: snapshot.version, built_at: snapshot.snapshot.builtAt, stale: false },
-        deployments: snapshot.snapshot.deployments.length,
+        status: draining ? "draining" : sync.stale ? "stale" : "healthy",
+        snapshot: {
+          version: snapshot.version,
+          built_at: snapshot.builtAt,
+          stale: sync.stale,
+          stale_reason: sync.reason ?? null,
+          seconds_since_sync: Math.round((Date.now() - sync.lastSyncAt) / 1000),
+        },
+        deployments: snapshot.deployments.length,
         uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
       }),
     );
@@ -64,7 +73,7 @@ export function deploymentHealthRoute(ctx: RouteContext) {
           "forbidden",
         );
       }
-      probeAll(snapshot.snapshot.deployments, ctx).then(
+      probeAll(snapshot.deployments, ctx).then(
         (body) => exchange.sendJson(200, JSON.stringify(body)),
         (err: unknown) => exchange.sendError(toApiError(err)),
       );

@@ -1,3 +1,4 @@
+import type { SnapshotDelta } from "../../schema/bus-messages.js";
 import type {
   Deployment,
   KeyEntry,
@@ -14,33 +15,65 @@ export interface ModelGroup {
 }
 
 /**
- * A snapshot with the lookups the hot path needs as Maps. Built once per snapshot;
- * swapping snapshots is one reference assignment in the server.
+ * A snapshot with the lookups the hot path needs as Maps. A whole snapshot builds a new
+ * one (the server swaps it in with one assignment); a delta is applied in place, in time
+ * proportional to the delta, not to the snapshot (100k keys must not pause requests).
  */
 export class IndexedSnapshot {
-  readonly version: number;
-  readonly groups: ReadonlyMap<string, ModelGroup>;
-  readonly deploymentsById: ReadonlyMap<string, Deployment>;
+  version: number;
+  builtAt: string;
+  settings: Snapshot["settings"];
+  masterKeyHash: Buffer | undefined;
+  readonly keysByHash: Map<string, KeyEntry>;
+  readonly usersById: Map<string, UserEntry>;
+  readonly teamsById: Map<string, TeamEntry>;
+  readonly deploymentsById: Map<string, Deployment>;
+  groups: ReadonlyMap<string, ModelGroup> = new Map();
   /** Sorted public model names. */
-  readonly modelNames: readonly string[];
-  readonly masterKeyHash: Buffer | undefined;
-  readonly keysByHash: ReadonlyMap<string, KeyEntry>;
-  readonly usersById: ReadonlyMap<string, UserEntry>;
-  readonly teamsById: ReadonlyMap<string, TeamEntry>;
+  modelNames: readonly string[] = [];
+  deployments: readonly Deployment[] = [];
 
-  constructor(readonly snapshot: Snapshot) {
+  constructor(snapshot: Snapshot) {
     this.version = snapshot.version;
-    this.masterKeyHash =
-      snapshot.masterKeyHash === undefined
-        ? undefined
-        : Buffer.from(snapshot.masterKeyHash, "latin1");
+    this.builtAt = snapshot.builtAt;
+    this.settings = snapshot.settings;
+    this.masterKeyHash = masterHash(snapshot.masterKeyHash);
     this.keysByHash = new Map(snapshot.keys.map((k) => [k.tokenHash, k]));
     this.usersById = new Map(snapshot.users.map((u) => [u.userId, u]));
     this.teamsById = new Map(snapshot.teams.map((t) => [t.teamId, t]));
+    this.deploymentsById = new Map(snapshot.deployments.map((d) => [d.id, d]));
+    this.regroup();
+  }
+
+  /** Applies a delta whose `baseVersion` is this snapshot's version. */
+  applyDelta(delta: SnapshotDelta): void {
+    if (delta.baseVersion !== this.version) {
+      throw new Error(
+        `delta ${delta.baseVersion}→${delta.version} does not apply to version ${this.version}`,
+      );
+    }
+    const { upsert, remove } = delta;
+    for (const hash of remove.keys) this.keysByHash.delete(hash);
+    for (const k of upsert.keys) this.keysByHash.set(k.tokenHash, k);
+    for (const id of remove.users) this.usersById.delete(id);
+    for (const u of upsert.users) this.usersById.set(u.userId, u);
+    for (const id of remove.teams) this.teamsById.delete(id);
+    for (const t of upsert.teams) this.teamsById.set(t.teamId, t);
+    if (upsert.deployments.length > 0 || remove.deployments.length > 0) {
+      for (const id of remove.deployments) this.deploymentsById.delete(id);
+      for (const d of upsert.deployments) this.deploymentsById.set(d.id, d);
+      this.regroup();
+    }
+    if (delta.settings !== undefined) this.settings = delta.settings;
+    if (delta.masterKeyHash !== undefined)
+      this.masterKeyHash = masterHash(delta.masterKeyHash ?? undefined);
+    this.version = delta.version;
+    this.builtAt = delta.builtAt;
+  }
+
+  private regroup(): void {
     const byName = new Map<string, Deployment[]>();
-    const byId = new Map<string, Deployment>();
-    for (const d of snapshot.deployments) {
-      byId.set(d.id, d);
+    for (const d of this.deploymentsById.values()) {
       const list = byName.get(d.modelName);
       if (list === undefined) byName.set(d.modelName, [d]);
       else list.push(d);
@@ -51,11 +84,11 @@ export class IndexedSnapshot {
       groups.set(name, { name, deployments, totalWeight });
     }
     this.groups = groups;
-    this.deploymentsById = byId;
     this.modelNames = [...byName.keys()].sort();
+    this.deployments = [...this.deploymentsById.values()];
   }
+}
 
-  get settings(): Snapshot["settings"] {
-    return this.snapshot.settings;
-  }
+function masterHash(hex: string | undefined): Buffer | undefined {
+  return hex === undefined ? undefined : Buffer.from(hex, "latin1");
 }

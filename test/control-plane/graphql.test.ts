@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,36 +8,10 @@ import { printSchemaSDL } from "../../control-plane/graphql/schema.js";
 import { createYoga, type SwitchyardYoga } from "../../control-plane/graphql/yoga.js";
 import { ConfigSchema } from "../../schema/config.js";
 import type { Snapshot } from "../../schema/snapshot.js";
-import { createTestDatabase, postgresUnavailable } from "../helpers/postgres.js";
+import { type DatabaseKind, describeForEachDatabase } from "../helpers/databases.js";
 
 const MASTER_KEY = "sk-master-graphql-test";
 const UPSTREAM_SECRET = "sk-supersecret-1234567890";
-
-interface Provider {
-  name: "sqlite" | "postgresql";
-  /** Why the provider cannot run here (undefined = it can). */
-  unavailable: string | undefined;
-  database(): Promise<{ url: string; drop(): Promise<void> }>;
-}
-
-const providers: Provider[] = [
-  {
-    name: "sqlite",
-    unavailable: undefined,
-    database: async () => {
-      const dir = await mkdtemp(join(tmpdir(), "switchyard-graphql-"));
-      return {
-        url: `file:${join(dir, "t.db")}`,
-        drop: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: "postgresql",
-    unavailable: await postgresUnavailable(),
-    database: () => createTestDatabase("switchyard_graphql"),
-  },
-];
 
 interface GraphQLAnswer {
   // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary answer shapes.
@@ -58,22 +30,9 @@ describe("schema/schema.graphql", () => {
   });
 });
 
-for (const provider of providers) {
-  if (provider.unavailable === undefined) {
-    describe(`GraphQL admin API (${provider.name})`, () => adminApiContract(provider));
-  } else if (process.env.CI === "true") {
-    it(`reaches ${provider.name} (required in CI)`, () => {
-      expect.fail(provider.unavailable);
-    });
-  } else {
-    console.warn(`skipping the ${provider.name} GraphQL tests: ${provider.unavailable}`);
-    describe.skip(`GraphQL admin API (${provider.name}; skipped: ${provider.unavailable})`, () => {
-      it("runs the admin API contract", () => {});
-    });
-  }
-}
+describeForEachDatabase("GraphQL admin API", (db) => adminApiContract(db));
 
-function adminApiContract(provider: Provider): void {
+function adminApiContract(kind: DatabaseKind): void {
   let cp: ControlPlane;
   let yoga: SwitchyardYoga;
   let drop: () => Promise<void>;
@@ -139,7 +98,7 @@ function adminApiContract(provider: Provider): void {
   }
 
   beforeAll(async () => {
-    const db = await provider.database();
+    const db = await kind.create("graphql");
     drop = db.drop;
     cp = await ControlPlane.start({
       config: ConfigSchema.parse({ general_settings: { master_key: MASTER_KEY } }),

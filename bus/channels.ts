@@ -1,0 +1,20 @@
+/** The channels Switchyard talks on. */
+export interface BusChannels {
+  /** Snapshot deltas and the latest version, from the control plane to every node. */
+  readonly snapshot: string;
+  /** Node heartbeats, from every node to the control plane. */
+  readonly nodes: string;
+}
+
+/**
+ * Channel names, each behind `prefix` (empty in production; random per test file, so that
+ * test files running in parallel on one Redis do not hear each other).
+ */
+export function busChannels(prefix = ""): BusChannels {
+  return {
+    snapshot: `${prefix}switchyard:snapshot`,
+    nodes: `${prefix}switchyard:nodes`,
+  };
+}
+
+export const CHANNELS: BusChannels = busChannels();

@@ -1,0 +1,122 @@
+import { type Command, Option } from "commander";
+import { RedisBus } from "../../bus/redis-bus.js";
+import { loadConfigFile } from "../../control-plane/config/load-config.js";
+import { ControlPlane } from "../../control-plane/control-plane.js";
+import { ControlPlaneServer } from "../../control-plane/http/control-plane-server.js";
+import { NodeRegistry } from "../../control-plane/nodes/node-registry.js";
+import { SnapshotPublisher } from "../../control-plane/snapshot/publisher.js";
+import { redactDatabaseUrl, resolveDatabaseUrl } from "../../prisma/client.js";
+import { busChannels } from "../../bus/channels.js";
+import { createLogger } from "../logger.js";
+import { runUntilSignal } from "../run-until-signal.js";
+import { describeError } from "./fail.js";
+
+interface ControlPlaneFlags {
+  config: string;
+  port: string;
+  host: string;
+  redis: string;
+  nodeToken?: string;
+  busPrefix: string;
+}
+
+/**
+ * `switchyard control-plane`: the GraphQL and admin API, the database, and the source of
+ * snapshots, which it publishes to data-plane nodes over Redis (distributed mode).
+ */
+export function registerControlPlaneCommand(program: Command): void {
+  program
+    .command("control-plane")
+    .description(
+      "run the control plane alone (distributed mode): admin API, database, snapshots over Redis",
+    )
+    .addOption(
+      new Option("-c, --config <file>", "config file (YAML)")
+        .env("SWITCHYARD_CONFIG")
+        .default("config.yaml"),
+    )
+    .addOption(new Option("-p, --port <port>", "port to listen on").env("PORT").default("4000"))
+    .addOption(new Option("--host <host>", "address to listen on").env("HOST").default("0.0.0.0"))
+    .addOption(
+      new Option("--redis <url>", "Redis URL").env("REDIS_URL").default("redis://127.0.0.1:6379"),
+    )
+    .addOption(
+      new Option("--node-token <token>", "token data-plane nodes present to fetch snapshots").env(
+        "SWITCHYARD_NODE_TOKEN",
+      ),
+    )
+    .addOption(
+      new Option("--bus-prefix <prefix>", "prefix of the Redis channels (to share a Redis)")
+        .env("SWITCHYARD_BUS_PREFIX")
+        .default(""),
+    )
+    .action(async (_flags: object, cmd: Command) => {
+      const flags = cmd.opts<ControlPlaneFlags>();
+      const logger = createLogger();
+      try {
+        const running = await startControlPlane(flags, logger);
+        runUntilSignal(logger, running.stop);
+      } catch (err) {
+        logger.fatal(describeError(err));
+        process.stderr.write(`switchyard control-plane: ${describeError(err)}\n`);
+        process.exit(1);
+      }
+    });
+}
+
+async function startControlPlane(
+  flags: ControlPlaneFlags,
+  logger: ReturnType<typeof createLogger>,
+) {
+  const loaded = await loadConfigFile(flags.config);
+  for (const [k, v] of Object.entries(loaded.environment)) process.env[k] = v;
+  for (const w of loaded.warnings) logger.warn({ path: w.path }, `config: ${w.message}`);
+  const nodeToken = flags.nodeToken ?? loaded.config.general_settings?.master_key;
+  if (nodeToken === undefined) {
+    throw new Error(
+      "set --node-token (SWITCHYARD_NODE_TOKEN) or general_settings.master_key: nodes need it to fetch snapshots",
+    );
+  }
+  const channels = busChannels(flags.busPrefix);
+  const bus = new RedisBus(flags.redis, { logger });
+  await bus.start();
+  const publisher = new SnapshotPublisher(bus, channels.snapshot, logger);
+  const databaseUrl = resolveDatabaseUrl(loaded.config.general_settings?.database_url);
+  const cp = await ControlPlane.start({
+    config: loaded.config,
+    databaseUrl,
+    logger,
+    onSnapshot: (snapshot, change) => publisher.publish(snapshot, change),
+  });
+  publisher.start();
+  const nodes = new NodeRegistry(bus, channels.nodes, () => cp.snapshot().version);
+  await nodes.start();
+  cp.nodes = nodes;
+  const server = new ControlPlaneServer(cp, {
+    host: flags.host,
+    port: Number(flags.port),
+    nodeToken,
+    graphiql: process.env.NODE_ENV !== "production",
+    logger,
+  });
+  const port = await server.start();
+  logger.info(
+    {
+      host: flags.host,
+      port,
+      database: redactDatabaseUrl(databaseUrl),
+      version: cp.snapshot().version,
+    },
+    `Switchyard control plane listening on http://${flags.host}:${port} (GraphQL at /graphql)`,
+  );
+  return {
+    port,
+    stop: async () => {
+      await server.stop();
+      publisher.stop();
+      await nodes.stop();
+      await cp.stop();
+      await bus.stop();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type Command, Option } from "commander";
+import { RedisBus } from "../../bus/redis-bus.js";
+import { DataPlaneServer } from "../../data-plane/server.js";
+import { HttpSnapshotSource } from "../../data-plane/sync/snapshot-source.js";
+import { SnapshotSync } from "../../data-plane/sync/snapshot-sync.js";
+import { busChannels } from "../../bus/channels.js";
+import { createLogger } from "../logger.js";
+import { runUntilSignal } from "../run-until-signal.js";
+import { describeError } from "./fail.js";
+
+interface DataPlaneFlags {
+  port: string;
+  host: string;
+  controlPlane: string;
+  redis: string;
+  nodeToken?: string;
+  nodeId?: string;
+  busPrefix: string;
+}
+
+/**
+ * `switchyard data-plane`: one node serving `/v1` from the snapshot it fetches from the
+ * control plane and keeps current from Redis. Run as many as needed behind a load balancer.
+ */
+export function registerDataPlaneCommand(program: Command): void {
+  program
+    .command("data-plane")
+    .description(
+      "run one data-plane node (distributed mode): serves /v1 from the control plane's snapshot",
+    )
+    .addOption(new Option("-p, --port <port>", "port to listen on").env("PORT").default("8000"))
+    .addOption(new Option("--host <host>", "address to listen on").env("HOST").default("0.0.0.0"))
+    .addOption(
+      new Option("--control-plane <url>", "control plane base URL")
+        .env("SWITCHYARD_CONTROL_PLANE_URL")
+        .default("http://127.0.0.1:4000"),
+    )
+    .addOption(
+      new Option("--redis <url>", "Redis URL").env("REDIS_URL").default("redis://127.0.0.1:6379"),
+    )
+    .addOption(
+      new Option("--node-token <token>", "token to fetch snapshots from the control plane").env(
+        "SWITCHYARD_NODE_TOKEN",
+      ),
+    )
+    .addOption(
+      new Option("--node-id <id>", "this node's name in `nodes` (default: host name + random)").env(
+        "SWITCHYARD_NODE_ID",
+      ),
+    )
+    .addOption(
+      new Option("--bus-prefix <prefix>", "prefix of the Redis channels (to share a Redis)")
+        .env("SWITCHYARD_BUS_PREFIX")
+        .default(""),
+    )
+    .action(async (_flags: object, cmd: Command) => {
+      const flags = cmd.opts<DataPlaneFlags>();
+      const logger = createLogger();
+      try {
+        if (flags.nodeToken === undefined) {
+          throw new Error(
+            "set --node-token (SWITCHYARD_NODE_TOKEN): the control plane's node token",
+          );
+        }
+        const nodeId = flags.nodeId ?? `${hostname()}-${randomBytes(3).toString("hex")}`;
+        const channels = busChannels(flags.busPrefix);
+        const bus = new RedisBus(flags.redis, { logger });
+        await bus.start();
+        const source = new HttpSnapshotSource(flags.controlPlane, flags.nodeToken);
+        // The first snapshot, before listening: a node must not answer without one.
+        let sync: SnapshotSync | undefined;
+        const first = await fetchWithRetry(source, logger);
+        const server = new DataPlaneServer({
+          host: flags.host,
+          port: Number(flags.port),
+          snapshot: first,
+          logger,
+          syncStatus: () => sync?.status() ?? { stale: true, lastSyncAt: 0, reason: "starting" },
+        });
+        sync = new SnapshotSync({
+          bus,
+          snapshotChannel: channels.snapshot,
+          nodesChannel: channels.nodes,
+          source,
+          target: server,
+          logger,
+          nodeId,
+          address: `${flags.host}:${flags.port}`,
+        });
+        await sync.start();
+        const port = await server.start();
+        logger.info(
+          { nodeId, port, version: server.snapshotVersion, controlPlane: flags.controlPlane },
+          `Switchyard data-plane node listening on http://${flags.host}:${port}`,
+        );
+        runUntilSignal(
+          logger,
+          async () => {
+            await server.stop();
+            await sync?.stop();
+            await bus.stop();
+          },
+          () => server.requestsInFlight,
+        );
+      } catch (err) {
+        logger.fatal(describeError(err));
+        process.stderr.write(`switchyard data-plane: ${describeError(err)}\n`);
+        process.exit(1);
+      }
+    });
+}
+
+async function fetchWithRetry(source: HttpSnapshotSource, logger: ReturnType<typeof createLogger>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await source.fetch();
+    } catch (err) {
+      if (attempt === 1 || attempt % 10 === 0) {
+        logger.warn({ attempt }, `waiting for the control plane: ${describeError(err)}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { Logger } from "pino";
+import type { Bus } from "../../bus/bus.js";
+import {
+  type NodeHeartbeat,
+  type SnapshotDelta,
+  SnapshotMessageSchema,
+} from "../../schema/bus-messages.js";
+import type { Snapshot } from "../../schema/snapshot.js";
+import type { SnapshotSource } from "./snapshot-source.js";
+import type { SyncStatus } from "./sync-status.js";
+
+/** What the sync keeps current: the data-plane server. */
+export interface SnapshotTarget {
+  readonly snapshotVersion: number;
+  applySnapshot(snapshot: Snapshot): void;
+  applyDelta(delta: SnapshotDelta): void;
+}
+
+export interface SnapshotSyncOptions {
+  bus: Bus;
+  snapshotChannel: string;
+  nodesChannel: string;
+  source: SnapshotSource;
+  target: SnapshotTarget;
+  logger: Logger;
+  nodeId: string;
+  address: string;
+  /** How often this node says it is alive (ms). */
+  heartbeatMs?: number;
+  /** Without word from the control plane for this long, the snapshot is called stale (ms). */
+  staleAfterMs?: number;
+  /** How often to retry fetching the whole snapshot while stale (ms). */
+  retryMs?: number;
+}
+
+/**
+ * Keeps a node's snapshot current: applies deltas in version order; on a gap, a bus
+ * reconnect, or silence from the control plane, fetches the whole snapshot again. Until
+ * then it keeps serving the last one and reports itself stale.
+ */
+export class SnapshotSync {
+  private lastSyncAt = 0;
+  private staleReason: string | undefined = "not synced yet";
+  private refetching: Promise<void> | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private offState: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: SnapshotSyncOptions) {}
+
+  status(): SyncStatus {
+    const silentFor = Date.now() - this.lastSyncAt;
+    const staleAfter = this.options.staleAfterMs ?? 5_000;
+    if (this.staleReason !== undefined)
+      return { stale: true, lastSyncAt: this.lastSyncAt, reason: this.staleReason };
+    if (silentFor > staleAfter) {
+      return {
+        stale: true,
+        lastSyncAt: this.lastSyncAt,
+        reason: `no word from the control plane for ${Math.round(silentFor / 1000)}s`,
+      };
+    }
+    return { stale: false, lastSyncAt: this.lastSyncAt };
+  }
+
+  /**
+   * Subscribes, and resolves once a whole snapshot has been fetched and applied (retrying
+   * while the control plane cannot be reached: a node cannot serve without one).
+   */
+  async start(): Promise<void> {
+    const { bus, snapshotChannel } = this.options;
+    this.unsubscribe = await bus.subscribe(snapshotChannel, (message: string) =>
+      this.onMessage(message),
+    );
+    this.offState = bus.onStateChange((state: "up" | "down") => {
+      if (state === "up") void this.refetch("bus reconnected");
+      else this.staleReason = "lost the connection to Redis";
+    });
+    const retryMs = this.options.retryMs ?? 2_000;
+    this.timers.push(
+      setInterval(() => {
+        if (this.status().stale) void this.refetch("stale");
+      }, retryMs),
+      setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 2_000),
+    );
+    for (const t of this.timers) t.unref();
+    while (!this.stopped && this.lastSyncAt === 0) {
+      await this.refetch("start");
+      if (this.lastSyncAt === 0) await new Promise((r) => setTimeout(r, Math.min(retryMs, 500)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.offState?.();
+    await this.unsubscribe?.().catch(() => undefined);
+    await this.refetching?.catch(() => undefined);
+  }
+
+  private onMessage(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const message = SnapshotMessageSchema.safeParse(parsed);
+    if (!message.success) return;
+    const current = this.options.target.snapshotVersion;
+    if (message.data.type === "version") {
+      if (message.data.version > current)
+        void this.refetch(`behind: at ${current}, control plane at ${message.data.version}`);
+      else if (this.refetching === undefined) this.markSynced();
+      return;
+    }
+    const delta = message.data.delta;
+    if (delta.version <= current) return;
+    if (delta.baseVersion !== current || this.refetching !== undefined) {
+      void this.refetch(`gap: at ${current}, delta ${delta.baseVersion}→${delta.version}`);
+      return;
+    }
+    this.options.target.applyDelta(delta);
+    this.markSynced();
+  }
+
+  /**
+   * One fetch at a time. Never rejects: a failure leaves the node stale (serving its last
+   * snapshot) and the retry timer tries again.
+   */
+  private refetch(why: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.refetching ??= (async () => {
+      try {
+        const snapshot = await this.options.source.fetch();
+        if (snapshot.version >= this.options.target.snapshotVersion || this.lastSyncAt === 0) {
+          this.options.target.applySnapshot(snapshot);
+        }
+        this.markSynced();
+        this.options.logger.debug({ version: snapshot.version, why }, "fetched the whole snapshot");
+      } catch (err) {
+        const reason = `cannot fetch the snapshot from the control plane (${err instanceof Error ? err.message : String(err)})`;
+        if (this.staleReason !== reason) this.options.logger.warn({ why }, reason);
+        this.staleReason = reason;
+      } finally {
+        this.refetching = undefined;
+      }
+    })();
+    return this.refetching;
+  }
+
+  private markSynced(): void {
+    this.lastSyncAt = Date.now();
+    if (this.staleReason !== undefined && this.options.bus.state === "up")
+      this.staleReason = undefined;
+    else if (this.options.bus.state !== "up") this.staleReason = "lost the connection to Redis";
+  }
+
+  private async heartbeat(): Promise<void> {
+    const status = this.status();
+    const beat: NodeHeartbeat = {
+      nodeId: this.options.nodeId,
+      address: this.options.address,
+      version: this.options.target.snapshotVersion,
+      stale: status.stale,
+      lastSyncAt: status.lastSyncAt,
+      at: Date.now(),
+    };
+    await this.options.bus
+      .publish(this.options.nodesChannel, JSON.stringify(beat))
+      .catch(() => undefined);
+  }
+}

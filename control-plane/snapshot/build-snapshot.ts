@@ -56,13 +56,8 @@ export async function buildSnapshot(
       expiresAt: k.expires?.getTime(),
       userId: k.userId ?? undefined,
       teamId: k.teamId ?? undefined,
-      rpmLimit: k.rpmLimit ?? undefined,
-      tpmLimit: k.tpmLimit ?? undefined,
-      maxParallelRequests: k.maxParallelRequests ?? undefined,
-      maxBudget: k.maxBudget ?? undefined,
+      ...limits(k),
       softBudget: k.softBudget ?? undefined,
-      budgetDuration: k.budgetDuration ?? undefined,
-      spend: k.spend,
     };
     keyEntries.push(entry);
     if (
@@ -82,24 +77,35 @@ export async function buildSnapshot(
     userId: u.userId,
     role: u.userRole,
     models: readList(u.models),
-    rpmLimit: u.rpmLimit ?? undefined,
-    tpmLimit: u.tpmLimit ?? undefined,
-    maxParallelRequests: u.maxParallelRequests ?? undefined,
-    maxBudget: u.maxBudget ?? undefined,
-    budgetDuration: u.budgetDuration ?? undefined,
-    spend: u.spend,
+    ...limits(u),
   }));
   const teamEntries: TeamEntry[] = teams.map((t) => ({
     teamId: t.teamId,
     models: readList(t.models),
     blocked: t.blocked,
     organizationId: t.organizationId ?? undefined,
-    rpmLimit: t.rpmLimit ?? undefined,
-    tpmLimit: t.tpmLimit ?? undefined,
-    maxParallelRequests: t.maxParallelRequests ?? undefined,
-    maxBudget: t.maxBudget ?? undefined,
-    budgetDuration: t.budgetDuration ?? undefined,
-    spend: t.spend,
+    ...limits(t),
   }));
   return { ...base, keys: keyEntries, users: userEntries, teams: teamEntries };
+}
+
+interface LimitColumns {
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
+  maxBudget: number | null;
+  budgetDuration: string | null;
+  spend: number;
+}
+
+/** The limit and budget columns keys, users and teams share, as snapshot fields. */
+function limits(row: LimitColumns) {
+  return {
+    rpmLimit: row.rpmLimit ?? undefined,
+    tpmLimit: row.tpmLimit ?? undefined,
+    maxParallelRequests: row.maxParallelRequests ?? undefined,
+    maxBudget: row.maxBudget ?? undefined,
+    budgetDuration: row.budgetDuration ?? undefined,
+    spend: row.spend,
+  };
 }

@@ -45,7 +45,13 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Em
     config: loaded.config,
     databaseUrl,
     logger,
-    onSnapshot: (snapshot) => server?.applySnapshot(snapshot),
+    // A change's delta is applied in place; the first snapshot (and any rebuild) swaps in whole.
+    onSnapshot: (snapshot, _change, delta) => {
+      if (server === undefined) return;
+      if (delta !== undefined && delta.baseVersion === server.snapshotVersion)
+        server.applyDelta(delta);
+      else server.applySnapshot(snapshot);
+    },
   });
   const snapshot = controlPlane.snapshot();
   if (snapshot.masterKeyHash === undefined) {

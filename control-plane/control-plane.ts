@@ -2,11 +2,12 @@ import type { Logger } from "pino";
 import { openDatabase, type Database } from "../prisma/client.js";
 import { applyMigrations } from "../prisma/migrate.js";
 import type { Config } from "../schema/config.js";
+import type { SnapshotDelta } from "../schema/bus-messages.js";
 import type { Snapshot } from "../schema/snapshot.js";
 import { MASTER_PRINCIPAL, type Principal } from "./auth/principal.js";
 import { resolvePrincipal } from "./auth/resolve-principal.js";
 import { BudgetService } from "./services/budgets.js";
-import type { ServiceContext } from "./services/context.js";
+import type { ChangeRefs, ServiceContext } from "./services/context.js";
 import { KeyService } from "./services/keys.js";
 import { ModelService } from "./services/models.js";
 import { OrganizationService } from "./services/organizations.js";
@@ -15,6 +16,7 @@ import { UserService } from "./services/users.js";
 import type { NodeRegistry } from "./nodes/node-registry.js";
 import { sha256Hex } from "./snapshot/build-from-config.js";
 import { buildSnapshot } from "./snapshot/build-snapshot.js";
+import { refreshSnapshot } from "./snapshot/refresh-snapshot.js";
 
 export interface ControlPlaneOptions {
   config: Config;
@@ -25,7 +27,7 @@ export interface ControlPlaneOptions {
    * change's API call answers (embedded: the data plane applies it; distributed: a delta is
    * published to the nodes).
    */
-  onSnapshot(snapshot: Snapshot, change: string): unknown;
+  onSnapshot(snapshot: Snapshot, change: string, delta: SnapshotDelta | undefined): unknown;
 }
 
 /** A committed change, as admins see it stream by. */
@@ -67,7 +69,7 @@ export class ControlPlane {
     this.masterKeyHash = masterKey === undefined ? undefined : sha256Hex(masterKey);
     const ctx: ServiceContext = {
       db: database.prisma,
-      changed: (what) => this.changed(what),
+      changed: (what, refs) => this.changed(what, refs),
       now: () => new Date(),
     };
     this.keys = new KeyService(ctx);
@@ -123,15 +125,29 @@ export class ControlPlane {
   }
 
   /** Rebuilds are serialised so that snapshots are handed on in version order. */
-  private changed(what: string): Promise<void> {
+  private changed(what: string, refs?: ChangeRefs): Promise<void> {
     const next = this.rebuilding.then(async () => {
-      const snapshot = await buildSnapshot(
-        this.database.prisma,
-        this.options.config,
-        ++this.version,
-      );
+      // After start, only what the change touched is reread; the delta comes with it.
+      const { snapshot, delta } =
+        refs !== undefined && this.current !== undefined
+          ? await refreshSnapshot(
+              this.database.prisma,
+              this.options.config,
+              this.current,
+              refs,
+              what,
+            )
+          : {
+              snapshot: await buildSnapshot(
+                this.database.prisma,
+                this.options.config,
+                this.version + 1,
+              ),
+              delta: undefined,
+            };
+      this.version = snapshot.version;
       this.current = snapshot;
-      await this.options.onSnapshot(snapshot, what);
+      await this.options.onSnapshot(snapshot, what, delta);
       const event: ChangeEvent = {
         version: snapshot.version,
         change: what,

@@ -86,7 +86,7 @@ async function startControlPlane(
     config: loaded.config,
     databaseUrl,
     logger,
-    onSnapshot: (snapshot, change) => publisher.publish(snapshot, change),
+    onSnapshot: (snapshot, change, delta) => publisher.publish(snapshot, change, delta),
   });
   publisher.start();
   const nodes = new NodeRegistry(bus, channels.nodes, () => cp.snapshot().version);

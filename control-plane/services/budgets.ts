@@ -1,7 +1,7 @@
 import { requireProxyAdmin } from "../auth/policy.js";
 import type { Principal } from "../auth/principal.js";
 import { audit } from "./audit.js";
-import type { ServiceContext } from "./context.js";
+import type { ChangeRefs, ServiceContext } from "./context.js";
 import { NotFoundError } from "./errors.js";
 import { BudgetInput, parseInput } from "./inputs.js";
 import { limitColumns } from "./limits.js";
@@ -69,7 +69,7 @@ export class BudgetService {
         budgetResetAt: after.budgetResetAt,
       };
     });
-    await this.ctx.changed(action);
+    await this.ctx.changed(action, refsOf(target, id));
     return state;
   }
 }
@@ -87,4 +87,12 @@ function read(tx: Reader, target: BudgetTarget, id: string) {
     case "organization":
       return tx.organization.findUnique({ where: { organizationId: id } });
   }
+}
+
+/** What a budget change touches in the snapshot (organizations are not in it). */
+function refsOf(target: BudgetTarget, id: string): ChangeRefs {
+  if (target === "key") return { keys: [id] };
+  if (target === "user") return { users: [id] };
+  if (target === "team") return { teams: [id] };
+  return {};
 }

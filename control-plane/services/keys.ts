@@ -74,7 +74,7 @@ export class KeyService {
         return created;
       })
       .catch(uniqueAlias(input.keyAlias));
-    await this.ctx.changed("key.generate");
+    await this.ctx.changed("key.generate", { keys: [record.id] });
     return { key, record };
   }
 
@@ -99,7 +99,7 @@ export class KeyService {
         return updated;
       })
       .catch(uniqueAlias(input.keyAlias));
-    await this.ctx.changed("key.update");
+    await this.ctx.changed("key.update", { keys: [id] });
     return after;
   }
 
@@ -122,7 +122,7 @@ export class KeyService {
       await audit(tx, p, "key.regenerate", "key", id, before, updated);
       return updated;
     });
-    await this.ctx.changed("key.regenerate");
+    await this.ctx.changed("key.regenerate", { keys: [id] });
     return { key, record };
   }
 
@@ -132,7 +132,7 @@ export class KeyService {
       await tx.virtualKey.delete({ where: { id } });
       await audit(tx, p, "key.delete", "key", id, before, null);
     });
-    await this.ctx.changed("key.delete");
+    await this.ctx.changed("key.delete", { keys: [id] });
     return before;
   }
 
@@ -143,7 +143,7 @@ export class KeyService {
       await audit(tx, p, blocked ? "key.block" : "key.unblock", "key", id, before, updated);
       return updated;
     });
-    await this.ctx.changed(blocked ? "key.block" : "key.unblock");
+    await this.ctx.changed(blocked ? "key.block" : "key.unblock", { keys: [id] });
     return after;
   }
 

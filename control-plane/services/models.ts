@@ -59,7 +59,7 @@ export class ModelService {
       });
       return d;
     });
-    await this.ctx.changed("model.create");
+    await this.ctx.changed("model.create", { deployments: [created.id] });
     return created;
   }
 
@@ -95,7 +95,7 @@ export class ModelService {
       );
       return d;
     });
-    await this.ctx.changed("model.update");
+    await this.ctx.changed("model.update", { deployments: [id] });
     return after;
   }
 
@@ -114,7 +114,7 @@ export class ModelService {
         null,
       );
     });
-    await this.ctx.changed("model.delete");
+    await this.ctx.changed("model.delete", { deployments: [id] });
     return before;
   }
 

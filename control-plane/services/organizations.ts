@@ -36,7 +36,7 @@ export class OrganizationService {
         return created;
       })
       .catch(conflict(`An organization "${input.organizationAlias}" already exists.`));
-    await this.ctx.changed("organization.create");
+    await this.ctx.changed("organization.create", {});
     return org;
   }
 
@@ -58,7 +58,7 @@ export class OrganizationService {
         return updated;
       })
       .catch(conflict(`An organization "${input.organizationAlias}" already exists.`));
-    await this.ctx.changed("organization.update");
+    await this.ctx.changed("organization.update", {});
     return after;
   }
 
@@ -69,7 +69,8 @@ export class OrganizationService {
       await tx.organization.delete({ where: { organizationId } });
       await audit(tx, p, "organization.delete", "organization", organizationId, before, null);
     });
-    await this.ctx.changed("organization.delete");
+    // Its teams stay, without an organization.
+    await this.ctx.changed("organization.delete", {});
     return before;
   }
 

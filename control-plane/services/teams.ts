@@ -42,7 +42,7 @@ export class TeamService {
       .catch(
         conflict(`A team with id "${teamId}" or alias "${input.teamAlias ?? ""}" already exists.`),
       );
-    await this.ctx.changed("team.create");
+    await this.ctx.changed("team.create", { teams: [teamId] });
     return team;
   }
 
@@ -69,7 +69,7 @@ export class TeamService {
         return updated;
       })
       .catch(conflict(`Another team already has alias "${input.teamAlias ?? ""}".`));
-    await this.ctx.changed("team.update");
+    await this.ctx.changed("team.update", { teams: [teamId] });
     return after;
   }
 
@@ -82,7 +82,7 @@ export class TeamService {
       await tx.team.delete({ where: { teamId } });
       await audit(tx, p, "team.delete", "team", teamId, before, null);
     });
-    await this.ctx.changed("team.delete");
+    await this.ctx.changed("team.delete", { teams: [teamId] });
     return before;
   }
 
@@ -111,7 +111,7 @@ export class TeamService {
       await audit(tx, p, "team.member.add", "team", teamId, null, m);
       return m;
     });
-    await this.ctx.changed("team.member.add");
+    await this.ctx.changed("team.member.add", {});
     return membership;
   }
 
@@ -129,7 +129,7 @@ export class TeamService {
       await tx.teamMembership.delete({ where: { teamId_userId: { teamId, userId } } });
       await audit(tx, p, "team.member.remove", "team", teamId, existing, null);
     });
-    await this.ctx.changed("team.member.remove");
+    await this.ctx.changed("team.member.remove", {});
     return existing;
   }
 

@@ -36,7 +36,7 @@ export class UserService {
           `A user with id "${userId}"${input.userEmail ? ` or email "${input.userEmail}"` : ""} already exists.`,
         ),
       );
-    await this.ctx.changed("user.create");
+    await this.ctx.changed("user.create", { users: [userId] });
     return user;
   }
 
@@ -83,7 +83,7 @@ export class UserService {
         return updated;
       })
       .catch(conflict(`Another user already has email "${input.userEmail ?? ""}".`));
-    await this.ctx.changed("user.update");
+    await this.ctx.changed("user.update", { users: [userId] });
     return after;
   }
 
@@ -96,7 +96,7 @@ export class UserService {
       await tx.user.delete({ where: { userId } });
       await audit(tx, p, "user.delete", "user", userId, before, null);
     });
-    await this.ctx.changed("user.delete");
+    await this.ctx.changed("user.delete", { users: [userId] });
     return before;
   }
 

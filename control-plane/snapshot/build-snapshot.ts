@@ -1,6 +1,18 @@
+import type {
+  Deployment as DeploymentRow,
+  Team,
+  User,
+  VirtualKey,
+} from "../../generated/sqlite/client.js";
 import type { Config } from "../../schema/config.js";
 import { LitellmParamsSchema, ModelInfoSchema } from "../../schema/config.js";
-import type { KeyEntry, Snapshot, TeamEntry, UserEntry } from "../../schema/snapshot.js";
+import type {
+  Deployment,
+  KeyEntry,
+  Snapshot,
+  TeamEntry,
+  UserEntry,
+} from "../../schema/snapshot.js";
 import { type Db, readList } from "../db.js";
 import {
   buildSnapshotFromConfig,
@@ -28,65 +40,75 @@ export async function buildSnapshot(
   ]);
   const timeout = defaultTimeoutSeconds(config);
   for (const d of deployments) {
-    const params = LitellmParamsSchema.safeParse(JSON.parse(d.litellmParams));
-    const info = ModelInfoSchema.safeParse(JSON.parse(d.modelInfo));
-    // Rows are validated when written; one that no longer parses is left out, not fatal.
-    if (!params.success) continue;
-    base.deployments.push({
-      ...toDeployment(
-        {
-          model_name: d.modelName,
-          litellm_params: params.data,
-          model_info: info.success ? info.data : {},
-        },
-        timeout,
-      ),
-      id: d.id,
-    });
+    const entry = deploymentEntry(d, timeout);
+    if (entry !== undefined) base.deployments.push(entry);
   }
-  const keyEntries: KeyEntry[] = [];
-  for (const k of keys) {
-    const entry: KeyEntry = {
-      tokenHash: k.token,
-      id: k.id,
-      keyName: k.keyName,
-      keyAlias: k.keyAlias ?? undefined,
-      models: readList(k.models),
-      blocked: k.blocked,
-      expiresAt: k.expires?.getTime(),
-      userId: k.userId ?? undefined,
-      teamId: k.teamId ?? undefined,
-      ...limits(k),
-      softBudget: k.softBudget ?? undefined,
-    };
-    keyEntries.push(entry);
-    if (
-      k.previousToken !== null &&
-      k.previousTokenExpires !== null &&
-      k.previousTokenExpires > now
-    ) {
-      const graceEnd = k.previousTokenExpires.getTime();
-      keyEntries.push({
-        ...entry,
-        tokenHash: k.previousToken,
-        expiresAt: entry.expiresAt === undefined ? graceEnd : Math.min(entry.expiresAt, graceEnd),
-      });
-    }
+  return {
+    ...base,
+    keys: keys.flatMap((k) => keyEntries(k, now)),
+    users: users.map(userEntry),
+    teams: teams.map(teamEntry),
+  };
+}
+
+/** A DB deployment row as the data plane sees it; a row that no longer parses is left out. */
+export function deploymentEntry(d: DeploymentRow, timeoutSeconds: number): Deployment | undefined {
+  const params = LitellmParamsSchema.safeParse(JSON.parse(d.litellmParams));
+  const info = ModelInfoSchema.safeParse(JSON.parse(d.modelInfo));
+  if (!params.success) return undefined;
+  const entry = {
+    model_name: d.modelName,
+    litellm_params: params.data,
+    model_info: info.success ? info.data : {},
+  };
+  return { ...toDeployment(entry, timeoutSeconds), id: d.id };
+}
+
+/** A key's entries: its hash, and a regenerated key's old hash while its grace lasts. */
+export function keyEntries(k: VirtualKey, now: Date): KeyEntry[] {
+  const entry: KeyEntry = {
+    tokenHash: k.token,
+    id: k.id,
+    keyName: k.keyName,
+    keyAlias: k.keyAlias ?? undefined,
+    models: readList(k.models),
+    blocked: k.blocked,
+    expiresAt: k.expires?.getTime(),
+    userId: k.userId ?? undefined,
+    teamId: k.teamId ?? undefined,
+    ...limits(k),
+    softBudget: k.softBudget ?? undefined,
+  };
+  if (
+    k.previousToken === null ||
+    k.previousTokenExpires === null ||
+    k.previousTokenExpires <= now
+  ) {
+    return [entry];
   }
-  const userEntries: UserEntry[] = users.map((u) => ({
-    userId: u.userId,
-    role: u.userRole,
-    models: readList(u.models),
-    ...limits(u),
-  }));
-  const teamEntries: TeamEntry[] = teams.map((t) => ({
+  const graceEnd = k.previousTokenExpires.getTime();
+  return [
+    entry,
+    {
+      ...entry,
+      tokenHash: k.previousToken,
+      expiresAt: entry.expiresAt === undefined ? graceEnd : Math.min(entry.expiresAt, graceEnd),
+    },
+  ];
+}
+
+export function userEntry(u: User): UserEntry {
+  return { userId: u.userId, role: u.userRole, models: readList(u.models), ...limits(u) };
+}
+
+export function teamEntry(t: Team): TeamEntry {
+  return {
     teamId: t.teamId,
     models: readList(t.models),
     blocked: t.blocked,
     organizationId: t.organizationId ?? undefined,
     ...limits(t),
-  }));
-  return { ...base, keys: keyEntries, users: userEntries, teams: teamEntries };
+  };
 }
 
 interface LimitColumns {

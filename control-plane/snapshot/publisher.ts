@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Bus } from "../../bus/bus.js";
-import type { SnapshotMessage } from "../../schema/bus-messages.js";
+import type { SnapshotDelta, SnapshotMessage } from "../../schema/bus-messages.js";
 import type { Snapshot } from "../../schema/snapshot.js";
 import { diffSnapshots } from "./diff-snapshots.js";
 
@@ -42,11 +42,16 @@ export class SnapshotPublisher {
     clearInterval(this.timer);
   }
 
-  async publish(snapshot: Snapshot, change: string): Promise<void> {
+  /** Publishes the change's delta (or, without one, the diff from the last snapshot). */
+  async publish(snapshot: Snapshot, change: string, delta?: SnapshotDelta): Promise<void> {
     const previous = this.previous;
     this.previous = snapshot;
     if (previous === undefined) return;
-    await this.send({ type: "delta", delta: diffSnapshots(previous, snapshot, change) });
+    const message =
+      delta !== undefined && delta.baseVersion === previous.version
+        ? delta
+        : diffSnapshots(previous, snapshot, change);
+    await this.send({ type: "delta", delta: message });
   }
 
   private async send(message: SnapshotMessage): Promise<void> {

@@ -56,7 +56,13 @@ export class ControlPlane {
   readonly masterKeyHash: string | undefined;
   /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
   nodes: NodeRegistry | undefined;
-  private version = 0;
+  /**
+   * Versions start at the start time in seconds and count up by one per change, so a
+   * restarted control plane usually continues above what nodes have seen; when it does
+   * not (more than a change a second since its last start), nodes still notice, since a
+   * version beat with another build time makes them refetch. Fits GraphQL's 32-bit Int.
+   */
+  private version = Math.floor(Date.now() / 1000);
   private current: Snapshot | undefined;
   private rebuilding: Promise<void> = Promise.resolve();
   private readonly changeListeners = new Set<(event: ChangeEvent) => void>();

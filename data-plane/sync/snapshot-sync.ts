@@ -40,6 +40,11 @@ export interface SnapshotSyncOptions {
  */
 export class SnapshotSync {
   private lastSyncAt = 0;
+  /**
+   * When the snapshot this node serves was built. With the version it names one build: a
+   * restarted control plane numbers from 1 again, so a version alone can match another build.
+   */
+  private builtAt: string | undefined;
   private staleReason: string | undefined = "not synced yet";
   private refetching: Promise<void> | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -111,8 +116,9 @@ export class SnapshotSync {
     if (!message.success) return;
     const current = this.options.target.snapshotVersion;
     if (message.data.type === "version") {
-      if (message.data.version > current)
-        void this.refetch(`behind: at ${current}, control plane at ${message.data.version}`);
+      // Not the snapshot this node has, ahead or behind (a restarted control plane).
+      if (message.data.version !== current || message.data.builtAt !== this.builtAt)
+        void this.refetch(`differs: at ${current}, control plane at ${message.data.version}`);
       else if (this.refetching === undefined) this.markSynced();
       return;
     }
@@ -123,6 +129,7 @@ export class SnapshotSync {
       return;
     }
     this.options.target.applyDelta(delta);
+    this.builtAt = delta.builtAt;
     this.markSynced();
   }
 
@@ -134,10 +141,12 @@ export class SnapshotSync {
     if (this.stopped) return Promise.resolve();
     this.refetching ??= (async () => {
       try {
+        // Applied even when its version is lower: it is what the control plane has now (no
+        // delta is applied while a fetch is on its way), and after a control-plane restart
+        // versions start again from 1.
         const snapshot = await this.options.source.fetch();
-        if (snapshot.version >= this.options.target.snapshotVersion || this.lastSyncAt === 0) {
-          this.options.target.applySnapshot(snapshot);
-        }
+        this.options.target.applySnapshot(snapshot);
+        this.builtAt = snapshot.builtAt;
         this.markSynced();
         this.options.logger.debug({ version: snapshot.version, why }, "fetched the whole snapshot");
       } catch (err) {

@@ -111,6 +111,20 @@ describe("virtual key lifecycle through the embedded gateway", () => {
     await expect(chat(third.key)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it("a regenerated key's old value works during its grace period and is refused after it", async () => {
+    const first = await admin<{ key: string }>("/key/generate", { user_id: "user1" });
+    const second = await admin<{ key: string }>("/key/regenerate", {
+      key: first.key,
+      grace_period: "1s",
+    });
+    await expect(chat(first.key)).resolves.toBeTruthy();
+    await expect(chat(second.key)).resolves.toBeTruthy();
+    await new Promise((r) => setTimeout(r, 1500));
+    // No new snapshot is needed: the old hash carries its own expiry.
+    await expect(chat(first.key)).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(chat(second.key)).resolves.toBeTruthy();
+  });
+
   it("a key generated through GraphQL works at once and a deleted one is refused at once", async () => {
     const created = await graphql<{
       generateKey: { __typename: string; key?: string; virtualKey?: { id: string } };

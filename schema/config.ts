@@ -59,6 +59,8 @@ export const LitellmParamsSchema = z.looseObject({
   tpm: nonNegative.optional(),
   max_parallel_requests: nonNegative.optional(),
   extra_headers: headerMap.optional(),
+  /** This deployment's own `drop_params` (overrides `litellm_settings.drop_params`). */
+  drop_params: bool.optional(),
   // The built-in mock provider.
   mock_response: z.string().optional(),
   mock_ttft_ms: nonNegative.optional(),

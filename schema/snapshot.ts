@@ -33,6 +33,8 @@ export const DeploymentSchema = z.object({
   streamTimeoutMs: z.number().positive(),
   weight: z.number().nonnegative(),
   extraHeaders: z.record(z.string(), z.string()),
+  /** Drop request params the provider does not take instead of refusing them. */
+  dropParams: z.boolean().optional(),
   mock: MockSettingsSchema.optional(),
   modelInfo: z.record(z.string(), z.unknown()),
 });

@@ -17,7 +17,7 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
   const defaultTimeout = defaultTimeoutSeconds(config);
   const usedIds = new Set<string>();
   const deployments = config.model_list.map((entry) => {
-    const deployment = toDeployment(entry, defaultTimeout);
+    const deployment = toDeployment(entry, defaultTimeout, config.litellm_settings?.drop_params);
     // Two identical entries (same params, same key) still get distinct ids.
     let id = deployment.id;
     for (let n = 2; usedIds.has(id); n++) id = `${deployment.id}-${n}`;
@@ -54,7 +54,12 @@ export function sha256Hex(text: string): string {
 }
 
 /** A `model_list` entry (from the file or the database) as the data plane sees it. */
-export function toDeployment(entry: ModelEntry, defaultTimeoutSeconds: number): Deployment {
+export function toDeployment(
+  entry: ModelEntry,
+  defaultTimeoutSeconds: number,
+  /** `litellm_settings.drop_params`, for deployments that do not set their own. */
+  dropParamsDefault?: boolean,
+): Deployment {
   const p = entry.litellm_params;
   const { provider, model } = resolveProvider(p.model, p.api_base);
   const timeoutSeconds = p.timeout ?? defaultTimeoutSeconds;
@@ -71,6 +76,7 @@ export function toDeployment(entry: ModelEntry, defaultTimeoutSeconds: number): 
     streamTimeoutMs: (p.stream_timeout ?? timeoutSeconds) * 1000,
     weight: p.weight ?? 1,
     extraHeaders: p.extra_headers ?? {},
+    dropParams: p.drop_params ?? dropParamsDefault,
     mock:
       provider === "mock"
         ? {

@@ -40,7 +40,7 @@ export async function buildSnapshot(
   ]);
   const timeout = defaultTimeoutSeconds(config);
   for (const d of deployments) {
-    const entry = deploymentEntry(d, timeout);
+    const entry = deploymentEntry(d, timeout, config.litellm_settings?.drop_params);
     if (entry !== undefined) base.deployments.push(entry);
   }
   return {
@@ -52,7 +52,11 @@ export async function buildSnapshot(
 }
 
 /** A DB deployment row as the data plane sees it; a row that no longer parses is left out. */
-export function deploymentEntry(d: DeploymentRow, timeoutSeconds: number): Deployment | undefined {
+export function deploymentEntry(
+  d: DeploymentRow,
+  timeoutSeconds: number,
+  dropParamsDefault?: boolean,
+): Deployment | undefined {
   const params = LitellmParamsSchema.safeParse(JSON.parse(d.litellmParams));
   const info = ModelInfoSchema.safeParse(JSON.parse(d.modelInfo));
   if (!params.success) return undefined;
@@ -61,7 +65,7 @@ export function deploymentEntry(d: DeploymentRow, timeoutSeconds: number): Deplo
     litellm_params: params.data,
     model_info: info.success ? info.data : {},
   };
-  return { ...toDeployment(entry, timeoutSeconds), id: d.id };
+  return { ...toDeployment(entry, timeoutSeconds, dropParamsDefault), id: d.id };
 }
 
 /** A key's entries: its hash, and a regenerated key's old hash while its grace lasts. */

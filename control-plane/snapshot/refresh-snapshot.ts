@@ -48,7 +48,9 @@ export async function refreshSnapshot(
   const deployments = replace(
     prev.deployments,
     (d) => deploymentIds.has(d.id),
-    deploymentRows.flatMap((row) => deploymentEntry(row, timeout) ?? []),
+    deploymentRows.flatMap(
+      (row) => deploymentEntry(row, timeout, config.litellm_settings?.drop_params) ?? [],
+    ),
     (d) => d.id,
   );
   const keys = replace(

@@ -8,6 +8,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Prompt tokens served from the upstream's prompt cache (part of prompt_tokens). */
+  prompt_tokens_details?: { cached_tokens?: number };
 }
 
 export interface ProviderCall {

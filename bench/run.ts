@@ -4,12 +4,13 @@
 // Env: BENCH_SECONDS (measured seconds per target and phase, default 10; 2 for a smoke run),
 //      BENCH_TARGETS (comma list of direct,floor,switchyard; direct is always measured),
 //      BENCH_CONNECTIONS (autocannon connections, default 50).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { killAllNow, stopAll } from "./children.js";
 import { measureAll } from "./measure.js";
 import { consoleReport, markdownReport, type RunInfo } from "./report.js";
+import { keepPropagationSection } from "./results-section.js";
 import {
   buildGateway,
   startFloor,
@@ -88,7 +89,9 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  writeFileSync(resultsPath, markdownReport(results, info));
+  // The distributed-mode section (bench:propagation, bench:snapshot) is kept as it was.
+  const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
+  writeFileSync(resultsPath, keepPropagationSection(markdownReport(results, info), previous));
   log(`wrote ${resultsPath.pathname}`);
   return 0;
 }

@@ -32,11 +32,12 @@ export async function refreshSnapshot(
     keyIds.size === 0 && !keyOwners
       ? []
       : db.virtualKey.findMany({
+          // Only non-empty branches: an `IN ()` branch can make the database scan every key.
           where: {
             OR: [
-              { id: { in: [...keyIds] } },
-              { userId: { in: [...userIds] } },
-              { teamId: { in: [...teamIds] } },
+              ...(keyIds.size > 0 ? [{ id: { in: [...keyIds] } }] : []),
+              ...(userIds.size > 0 ? [{ userId: { in: [...userIds] } }] : []),
+              ...(teamIds.size > 0 ? [{ teamId: { in: [...teamIds] } }] : []),
             ],
           },
         }),

@@ -8,6 +8,7 @@ import { KeyDigests } from "./auth/key-digests.js";
 import { DeploymentHealth } from "./health/deployment-health.js";
 import { Exchange } from "./http/exchange.js";
 import { assertNativeUws } from "./native-check.js";
+import { anthropicMessagesRoute } from "./routes/anthropic-messages.js";
 import type { RouteContext } from "./routes/context.js";
 import { deploymentHealthRoute, livenessRoute, readinessRoute } from "./routes/health.js";
 import { listModelsRoute, retrieveModelRoute } from "./routes/models.js";
@@ -150,6 +151,7 @@ export class DataPlaneServer {
       app.post(`${prefix}/chat/completions`, proxyCallRoute("chat", ctx));
       app.post(`${prefix}/completions`, proxyCallRoute("completion", ctx));
       app.post(`${prefix}/embeddings`, proxyCallRoute("embedding", ctx));
+      app.post(`${prefix}/messages`, anthropicMessagesRoute(ctx));
       app.get(`${prefix}/models`, listModelsRoute(ctx));
       app.get(`${prefix}/models/*`, retrieveModelRoute(ctx, `${prefix}/models/`));
     }

@@ -103,12 +103,18 @@ export class Exchange {
     });
   }
 
-  sendError(err: ApiError, headers: Headers = [], closeConnection = false): void {
+  sendError(
+    err: ApiError,
+    headers: Headers = [],
+    closeConnection = false,
+    /** The body in the client's wire format; OpenAI's error shape by default. */
+    body: string = JSON.stringify(err.toBody()),
+  ): void {
     const extra =
       err.retryAfter === undefined
         ? headers
         : [...headers, ["retry-after", String(Math.max(0, Math.ceil(err.retryAfter)))] as const];
-    this.sendJson(err.status, JSON.stringify(err.toBody()), extra, closeConnection);
+    this.sendJson(err.status, body, extra, closeConnection);
   }
 
   /** Starts an SSE response; returns false if the client is gone. */

@@ -16,18 +16,23 @@ import {
   toUpstreamError,
 } from "../upstream/transport-errors.js";
 import type { RouteContext } from "./context.js";
+import { OPENAI_FORMAT, type ProxyFormat, type StreamFormat } from "./proxy-format.js";
 import { readRequestHeaders } from "./request-headers.js";
-import { modelNotFound, parseRequest } from "./validate-request.js";
+import { modelNotFound } from "./validate-request.js";
 
 const CLIENT_GONE = new ClientGone();
-const DONE = "data: [DONE]\n\n";
 
 /**
  * The hot path for `/v1/chat/completions`, `/v1/completions` and `/v1/embeddings`:
  * authenticate, read the body (size-limited), parse once, pick a deployment, call its
- * provider, answer whole or stream back with backpressure.
+ * provider, answer whole or stream back with backpressure. `format` is the client's wire
+ * format (OpenAI's unless a route says otherwise, as `/v1/messages` does).
  */
-export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
+export function proxyCallRoute(
+  callType: CallType,
+  ctx: RouteContext,
+  format: ProxyFormat = OPENAI_FORMAT,
+) {
   return (res: HttpResponse, req: HttpRequest): void => {
     const startedAt = performance.now();
     const headers = readRequestHeaders(req);
@@ -37,31 +42,37 @@ export function proxyCallRoute(callType: CallType, ctx: RouteContext) {
     try {
       caller = ctx.authenticate(headers.key);
     } catch (err) {
-      exchange.sendError(toApiError(err));
+      const error = toApiError(err);
+      exchange.sendError(error, [], false, format.errorBody(error));
       return;
     }
     const limit = snapshot.settings.maxBodyBytes;
     if (headers.contentLength !== undefined && headers.contentLength > limit) {
       // Keep the connection: uWS discards the unread body, and the client gets to read the
       // 413 instead of a reset (which SDKs report as a connection error, and retry).
-      exchange.sendError(tooLarge(limit));
+      const error = tooLarge(limit);
+      exchange.sendError(error, [], false, format.errorBody(error));
       return;
     }
     readBodyText(
       res,
       limit,
       (text) => {
-        serve(exchange, text, callType, caller, ctx).catch((err: unknown) => {
+        serve(exchange, text, callType, caller, ctx, format).catch((err: unknown) => {
           if (!(err instanceof ApiError)) {
             ctx.logger.error(
               { err: describeFault(err), requestId: exchange.requestId },
               "internal error",
             );
           }
-          exchange.sendError(toApiError(err));
+          const error = toApiError(err);
+          exchange.sendError(error, [], false, format.errorBody(error));
         });
       },
-      () => exchange.sendError(tooLarge(limit), [], true),
+      () => {
+        const error = tooLarge(limit);
+        exchange.sendError(error, [], true, format.errorBody(error));
+      },
     );
   };
 }
@@ -72,8 +83,9 @@ async function serve(
   callType: CallType,
   caller: Caller,
   ctx: RouteContext,
+  format: ProxyFormat,
 ): Promise<void> {
-  const request = parseRequest(text, callType);
+  const request = format.parse(text, callType);
   assertModelAccess(caller, request.model);
   const snapshot = ctx.snapshot();
   const group = snapshot.groups.get(request.model);
@@ -82,15 +94,13 @@ async function serve(
   const provider = providerFor(deployment.provider);
   const headers: [string, string][] = [["x-switchyard-model-id", deployment.id]];
   if (provider === undefined) {
-    exchange.sendError(
-      new ApiError(
-        500,
-        `Deployment ${deployment.id} of model "${deployment.modelName}" uses provider "${deployment.provider}", which this Switchyard build does not support yet.`,
-        "server_error",
-        "provider_not_supported",
-      ),
-      headers,
+    const error = new ApiError(
+      500,
+      `Deployment ${deployment.id} of model "${deployment.modelName}" uses provider "${deployment.provider}", which this Switchyard build does not support yet.`,
+      "server_error",
+      "provider_not_supported",
     );
+    exchange.sendError(error, headers, false, format.errorBody(error));
     return;
   }
 
@@ -99,6 +109,7 @@ async function serve(
   const firstByteMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
   const timer = setTimeout(() => controller.abort(new UpstreamTimeout(firstByteMs)), firstByteMs);
   const callStartedAt = performance.now();
+  const stream = request.stream ? format.openStream(request) : undefined;
   try {
     const answer = await provider.call({
       callType,
@@ -106,7 +117,7 @@ async function serve(
       deployment,
       stream: request.stream,
       includeUsage: request.includeUsage,
-      rawBody: text,
+      rawBody: request.rawBody ?? text,
       signal: controller,
       pools: ctx.pools,
     });
@@ -114,7 +125,7 @@ async function serve(
       clearTimeout(timer);
       const upstreamMs = performance.now() - callStartedAt;
       headers.push(["x-switchyard-overhead-ms", overheadMs(exchange.startedAt, upstreamMs)]);
-      exchange.sendJson(200, answer.body, headers);
+      exchange.sendJson(200, format.answer(answer.body), headers);
       ctx.health.recordSuccess(deployment.id, upstreamMs);
       return;
     }
@@ -122,7 +133,15 @@ async function serve(
       "x-switchyard-overhead-ms",
       overheadMs(exchange.startedAt, performance.now() - callStartedAt),
     ]);
-    await pipeStream(exchange, answer, headers, controller, timer, deployment);
+    await pipeStream(
+      exchange,
+      answer,
+      stream ?? format.openStream(request),
+      headers,
+      controller,
+      timer,
+      deployment,
+    );
     ctx.health.recordSuccess(deployment.id, performance.now() - callStartedAt);
   } catch (err) {
     const error = toUpstreamError(err, controller, deployment.id);
@@ -135,11 +154,11 @@ async function serve(
     } else {
       ctx.health.recordFailure(deployment.id, `HTTP ${error.status}: ${error.message}`);
     }
-    if (exchange.streaming) {
-      // Headers are out: the error travels in the stream, as OpenAI sends it.
-      exchange.endStream(`data: ${JSON.stringify(error.toBody())}\n\n`);
+    if (exchange.streaming && stream !== undefined) {
+      // Headers are out: the error travels in the stream.
+      exchange.endStream(stream.error(error));
     } else {
-      exchange.sendError(error, headers);
+      exchange.sendError(error, headers, false, format.errorBody(error));
     }
   } finally {
     clearTimeout(timer);
@@ -154,6 +173,7 @@ async function serve(
 async function pipeStream(
   exchange: Exchange,
   answer: StreamAnswer,
+  format: StreamFormat,
   headers: Headers,
   controller: CallAbort,
   firstByteTimer: NodeJS.Timeout,
@@ -168,7 +188,8 @@ async function pipeStream(
     if (!exchange.beginStream(headers)) return;
     idle = setTimeout(idleTimeout, deployment.timeoutMs);
     while (!next.done) {
-      const wait = exchange.write(`data: ${next.value}\n\n`);
+      const frame = format.frame(next.value);
+      const wait = frame === "" ? undefined : exchange.write(frame);
       if (wait !== undefined) {
         // A slow reader is not a slow upstream: the idle clock stops while the client drains.
         clearTimeout(idle);
@@ -183,7 +204,7 @@ async function pipeStream(
       }
       next = await chunks.next();
     }
-    exchange.endStream(DONE);
+    exchange.endStream(format.end());
   } finally {
     clearTimeout(idle);
     // Release the upstream if we stopped early (client gone, error).

@@ -1,9 +1,8 @@
 import type { Dispatcher } from "undici";
 import { ApiError } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
+import { upstreamError } from "../../upstream/error-response.js";
 import { redactSecrets } from "../redact-secrets.js";
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** Anthropic error type → the status and OpenAI error fields a client gets. */
 export const ERROR_TYPES: Readonly<
@@ -30,14 +29,7 @@ export async function errorFromResponse(
   res: Dispatcher.ResponseData,
   deployment: Deployment,
 ): Promise<ApiError> {
-  const text = await readBounded(res.body, MAX_ERROR_BODY);
-  const retryAfter = res.headers["retry-after"];
-  return anthropicHttpError(
-    res.statusCode,
-    text,
-    typeof retryAfter === "string" ? retryAfter : undefined,
-    deployment,
-  );
+  return upstreamError(res, deployment, anthropicHttpError);
 }
 
 /**
@@ -97,14 +89,4 @@ function parseError(text: string): { type: string; message: string } | undefined
     // Not JSON (an HTML page from a proxy, say): the generic message stands.
     return undefined;
   }
-}
-
-async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) parts.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
 }

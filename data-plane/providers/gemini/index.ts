@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import { ApiError, badRequest } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
+import { upstreamError } from "../../upstream/error-response.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall } from "../types.js";
 import { batchEmbedRequest, embeddingsList, encodingFormat } from "./embeddings.js";
@@ -11,8 +12,6 @@ import { geminiStream } from "./stream.js";
 import { type GeminiMethod, geminiTarget, methodPath } from "./target.js";
 import { usageFromMetadata } from "./usage.js";
 import type { GeminiBatchEmbedResponse, GeminiResponse } from "./wire.js";
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** Google AI Studio's Gemini API (`gemini/<model>`): chat, streamed chat and embeddings. */
 export const geminiProvider: Provider = {
@@ -118,23 +117,6 @@ async function readJson(res: Dispatcher.ResponseData, deployment: Deployment): P
   }
 }
 
-async function errorFrom(res: Dispatcher.ResponseData, deployment: Deployment) {
-  const text = await readBounded(res.body, MAX_ERROR_BODY);
-  const retryAfter = res.headers["retry-after"];
-  return geminiHttpError(
-    res.statusCode,
-    text,
-    typeof retryAfter === "string" ? retryAfter : undefined,
-    deployment,
-  );
-}
-
-async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) parts.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
+function errorFrom(res: Dispatcher.ResponseData, deployment: Deployment) {
+  return upstreamError(res, deployment, geminiHttpError);
 }

@@ -3,12 +3,11 @@ import { ApiError } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall } from "../types.js";
+import { upstreamError } from "../../upstream/error-response.js";
 import { upstreamHttpError } from "./errors.js";
 import { openAITarget, type UpstreamTarget, upstreamBody } from "./request.js";
 import { openAIStream } from "./stream.js";
 import { usageFromBody } from "./usage.js";
-
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** OpenAI, and any server that speaks its API (vLLM, Ollama, LM Studio) via `api_base`. */
 export const openAIProvider: Provider = openAIShapedProvider(openAITarget);
@@ -94,23 +93,6 @@ async function probeUpstream(
   return { healthy: false, error: `HTTP ${err.status}: ${err.message}` };
 }
 
-async function errorFrom(res: Dispatcher.ResponseData, deployment: Deployment) {
-  const text = await readBounded(res.body, MAX_ERROR_BODY);
-  const retryAfter = res.headers["retry-after"];
-  return upstreamHttpError(
-    res.statusCode,
-    text,
-    typeof retryAfter === "string" ? retryAfter : undefined,
-    deployment,
-  );
-}
-
-async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    if (size < limit) parts.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(parts).subarray(0, limit).toString("utf8");
+function errorFrom(res: Dispatcher.ResponseData, deployment: Deployment) {
+  return upstreamError(res, deployment, upstreamHttpError);
 }

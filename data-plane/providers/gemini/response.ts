@@ -34,11 +34,14 @@ export interface OpenAIToolCall {
  * random prefix per answer (so ids stay unique across a conversation's turns) and a count.
  */
 export class ToolCallIds {
-  private readonly prefix = randomBytes(6).toString("hex");
+  // Drawn on the first call without an id: most answers have no tool calls at all.
+  private prefix: string | undefined;
   private count = 0;
 
   next(call: { id?: string }): string {
-    return call.id ?? `call_${this.prefix}_${this.count++}`;
+    if (call.id !== undefined) return call.id;
+    this.prefix ??= randomBytes(6).toString("hex");
+    return `call_${this.prefix}_${this.count++}`;
   }
 }
 

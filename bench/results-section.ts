@@ -33,6 +33,16 @@ export function keepPropagationSection(fresh: string, previous: string): string 
   return `${fresh.trimEnd()}\n\n${previous.slice(block.start, block.end)}\n`;
 }
 
+/** `fresh` with the `<!-- name -->`…`<!-- /name -->` block of `previous` carried over. */
+export function keepMarkedBlock(fresh: string, previous: string, name: string): string {
+  const open = `<!-- ${name} -->`;
+  const close = `<!-- /${name} -->`;
+  const start = previous.indexOf(open);
+  const end = previous.indexOf(close, start);
+  if (start < 0 || end < 0 || fresh.includes(open)) return fresh;
+  return `${fresh.trimEnd()}\n\n${previous.slice(start, end + close.length)}\n`;
+}
+
 function withPart(text: string, id: string, markdown: string): string {
   const block = findBlock(text);
   const parts = block === undefined ? [] : readParts(text.slice(block.start, block.end));

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { killAllNow, stopAll } from "./children.js";
 import { measureAll } from "./measure.js";
 import { consoleReport, markdownReport, type RunInfo } from "./report.js";
-import { keepPropagationSection } from "./results-section.js";
+import { keepMarkedBlock, keepPropagationSection } from "./results-section.js";
 import {
   buildGateway,
   startFloor,
@@ -91,7 +91,14 @@ async function main(): Promise<number> {
   }
   // The distributed-mode section (bench:propagation, bench:snapshot) is kept as it was.
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
-  writeFileSync(resultsPath, keepPropagationSection(markdownReport(results, info), previous));
+  writeFileSync(
+    resultsPath,
+    keepMarkedBlock(
+      keepPropagationSection(markdownReport(results, info), previous),
+      previous,
+      "translation",
+    ),
+  );
   log(`wrote ${resultsPath.pathname}`);
   return 0;
 }

@@ -178,6 +178,7 @@ export class ControlPlane {
         budgetDuration: u.budget_duration,
         rpmLimit: u.rpm_limit,
         tpmLimit: u.tpm_limit,
+        maxParallelRequests: u.max_parallel_requests,
       });
     }
   }

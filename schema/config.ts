@@ -59,6 +59,10 @@ export const LitellmParamsSchema = z.looseObject({
   tpm: nonNegative.optional(),
   max_parallel_requests: nonNegative.optional(),
   extra_headers: headerMap.optional(),
+  /** Priority level in its group (lower first); see the router. */
+  order: num.optional(),
+  /** Tags for tag routing. */
+  tags: stringList.optional(),
   /** This deployment's own `drop_params` (overrides `litellm_settings.drop_params`). */
   drop_params: bool.optional(),
   // The built-in mock provider.
@@ -139,6 +143,11 @@ export const GeneralSettingsSchema = z.looseObject({
     .optional(),
   global_max_rpm: nonNegative.optional(),
   global_max_tpm: nonNegative.optional(),
+  /** The whole gateway's budget, in USD, per `budget_duration` (or for ever). */
+  max_budget: nonNegative.optional(),
+  budget_duration: z.string().optional(),
+  /** Soft-budget alerts are POSTed here as JSON. */
+  alerting_webhook_url: z.url({ protocol: /^https?$/ }).optional(),
   log_level: z
     .preprocess(
       (v) => (typeof v === "string" ? v.toLowerCase() : v),
@@ -156,6 +165,7 @@ export const UserConfigEntrySchema = z.looseObject({
   budget_duration: z.string().optional(),
   rpm_limit: nonNegative.optional(),
   tpm_limit: nonNegative.optional(),
+  max_parallel_requests: nonNegative.optional(),
 });
 
 export const ConfigSchema = z.looseObject({

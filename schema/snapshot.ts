@@ -35,6 +35,14 @@ export const DeploymentSchema = z.object({
   extraHeaders: z.record(z.string(), z.string()),
   /** Drop request params the provider does not take instead of refusing them. */
   dropParams: z.boolean().optional(),
+  /** This deployment's own limits (`litellm_params.rpm` / `tpm` / `max_parallel_requests`). */
+  rpm: z.number().nonnegative().optional(),
+  tpm: z.number().nonnegative().optional(),
+  maxParallelRequests: z.number().nonnegative().optional(),
+  /** Priority level within its group: lower first, higher only when lower ones are unavailable. */
+  order: z.number().optional(),
+  /** Tags for tag routing (`litellm_params.tags`). */
+  tags: z.array(z.string()).optional(),
   mock: MockSettingsSchema.optional(),
   modelInfo: z.record(z.string(), z.unknown()),
 });
@@ -49,6 +57,11 @@ const LimitsShape = {
   budgetDuration: z.string().optional(),
   /** Spend in the current budget window, as the control plane last knew it. */
   spend: z.number().nonnegative(),
+  /**
+   * Epoch ms the current budget window ends (`budget_reset_at`): windows of `budgetDuration`
+   * follow each other from here, and `spend` counts the window that ends here.
+   */
+  budgetResetAt: z.number().optional(),
 };
 
 export const KeyEntrySchema = z.object({
@@ -86,6 +99,14 @@ export const TeamEntrySchema = z.object({
 export const SettingsSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   gracefulShutdownMs: z.number().int().nonnegative(),
+  /** `general_settings.global_max_rpm` / `global_max_tpm`: the whole gateway's limits. */
+  globalMaxRpm: z.number().nonnegative().optional(),
+  globalMaxTpm: z.number().nonnegative().optional(),
+  /** `general_settings.max_budget` / `budget_duration`: the whole gateway's budget. */
+  globalMaxBudget: z.number().nonnegative().optional(),
+  globalBudgetDuration: z.string().optional(),
+  /** Where soft-budget alerts are POSTed (`general_settings.alerting_webhook_url`). */
+  alertWebhookUrl: z.string().optional(),
 });
 
 export const SnapshotSchema = z.object({

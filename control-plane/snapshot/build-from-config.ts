@@ -37,6 +37,11 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
       gracefulShutdownMs: Math.floor(
         (general.graceful_shutdown_timeout ?? DEFAULTS.gracefulShutdownSeconds) * 1000,
       ),
+      globalMaxRpm: general.global_max_rpm,
+      globalMaxTpm: general.global_max_tpm,
+      globalMaxBudget: general.max_budget,
+      globalBudgetDuration: general.budget_duration,
+      alertWebhookUrl: general.alerting_webhook_url,
     },
   };
 }
@@ -77,6 +82,11 @@ export function toDeployment(
     weight: p.weight ?? 1,
     extraHeaders: p.extra_headers ?? {},
     dropParams: p.drop_params ?? dropParamsDefault,
+    rpm: p.rpm,
+    tpm: p.tpm,
+    maxParallelRequests: p.max_parallel_requests,
+    order: p.order,
+    tags: p.tags,
     mock:
       provider === "mock"
         ? {

@@ -121,6 +121,7 @@ interface LimitColumns {
   maxParallelRequests: number | null;
   maxBudget: number | null;
   budgetDuration: string | null;
+  budgetResetAt: Date | null;
   spend: number;
 }
 
@@ -132,6 +133,7 @@ function limits(row: LimitColumns) {
     maxParallelRequests: row.maxParallelRequests ?? undefined,
     maxBudget: row.maxBudget ?? undefined,
     budgetDuration: row.budgetDuration ?? undefined,
+    budgetResetAt: row.budgetResetAt?.getTime(),
     spend: row.spend,
   };
 }

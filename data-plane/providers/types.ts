@@ -8,8 +8,11 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  /** Prompt tokens served from the upstream's prompt cache (part of prompt_tokens). */
-  prompt_tokens_details?: { cached_tokens?: number };
+  /**
+   * Prompt tokens read from the upstream's prompt cache, and (Anthropic) written to it;
+   * both are part of prompt_tokens and priced at their own rates.
+   */
+  prompt_tokens_details?: { cached_tokens?: number; cache_creation_tokens?: number };
 }
 
 export interface ProviderCall {

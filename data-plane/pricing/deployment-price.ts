@@ -86,3 +86,18 @@ function numberField(info: Record<string, unknown>, name: string): number | unde
   if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
   return undefined;
 }
+
+const cache = new WeakMap<Deployment, DeploymentPrice>();
+
+/**
+ * `deploymentPrice`, computed once per deployment object (a snapshot change brings new
+ * objects, so an edited price is picked up; the hot path pays one WeakMap read).
+ */
+export function priceOf(d: Deployment): DeploymentPrice {
+  let price = cache.get(d);
+  if (price === undefined) {
+    price = deploymentPrice(d);
+    cache.set(d, price);
+  }
+  return price;
+}

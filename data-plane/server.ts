@@ -14,6 +14,9 @@ import { deploymentHealthRoute, livenessRoute, readinessRoute } from "./routes/h
 import { listModelsRoute, retrieveModelRoute } from "./routes/models.js";
 import { proxyCallRoute } from "./routes/proxy-call.js";
 import { readRequestHeaders } from "./routes/request-headers.js";
+import { BudgetAlerts } from "./limits/budget-alerts.js";
+import { Limits } from "./limits/limits.js";
+import { SharedCounters } from "./limits/shared-counters.js";
 import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
 import type { SyncStatus } from "./sync/sync-status.js";
 import { UpstreamPools } from "./upstream/pools.js";
@@ -31,6 +34,11 @@ export interface DataPlaneOptions {
   extraRoutes?: (app: uWS.TemplatedApp) => void;
   /** How fresh the snapshot is (a node syncing with a control plane); embedded: always fresh. */
   syncStatus?: () => SyncStatus;
+  /**
+   * Where rate-limit and budget counters are shared with the other nodes (distributed mode).
+   * Absent: this node counts alone (embedded mode).
+   */
+  sharedLimits?: { redisUrl: string; nodeId: string; keyPrefix?: string };
 }
 
 /**
@@ -48,9 +56,28 @@ export class DataPlaneServer {
   private readonly health = new DeploymentHealth();
   private readonly keyDigests = new KeyDigests();
   private readonly startedAt = Date.now();
+  private readonly counters: SharedCounters;
+  private readonly limits: Limits;
+  /** Fired soft-budget alerts (also POSTed to the webhook, when one is configured). */
+  readonly budgetAlerts: BudgetAlerts;
 
   constructor(private readonly options: DataPlaneOptions) {
     this.current = new IndexedSnapshot(options.snapshot);
+    const shared = options.sharedLimits;
+    const nodeId = shared?.nodeId ?? "embedded";
+    this.counters = new SharedCounters({
+      redisUrl: shared?.redisUrl,
+      nodeId,
+      keyPrefix: shared?.keyPrefix,
+      logger: options.logger,
+    });
+    this.budgetAlerts = new BudgetAlerts({
+      webhookUrl: () => this.current.settings.alertWebhookUrl,
+      claimOnce: (id, expireAt) => this.counters.claimOnce(id, expireAt),
+      nodeId,
+      logger: options.logger,
+    });
+    this.limits = new Limits(this.counters, this.budgetAlerts);
   }
 
   get port(): number {
@@ -63,6 +90,7 @@ export class DataPlaneServer {
 
   async start(): Promise<number> {
     assertNativeUws();
+    await this.counters.start();
     const app = uWS.App();
     this.register(app, this.routeContext());
     this.app = app;
@@ -120,6 +148,7 @@ export class DataPlaneServer {
     (this.app as (uWS.TemplatedApp & { close?: () => void }) | undefined)?.close?.();
     this.app = undefined;
     await this.pools.stop();
+    await this.counters.stop();
   }
 
   get requestsInFlight(): number {
@@ -136,6 +165,8 @@ export class DataPlaneServer {
       startedAt: this.startedAt,
       draining: () => this.stopping,
       syncStatus: () => this.options.syncStatus?.() ?? { stale: false, lastSyncAt: Date.now() },
+      limits: this.limits,
+      limitsStatus: () => ({ mode: this.counters.mode, nodes: this.counters.nodes }),
       track: () => {
         this.inFlight++;
         return () => {

@@ -78,6 +78,7 @@ export function registerDataPlaneCommand(program: Command): void {
           snapshot: first,
           logger,
           syncStatus: () => sync?.status() ?? { stale: true, lastSyncAt: 0, reason: "starting" },
+          sharedLimits: { redisUrl: flags.redis, nodeId, keyPrefix: flags.busPrefix },
         });
         sync = new SnapshotSync({
           bus,

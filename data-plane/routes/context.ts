@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import type { Caller } from "../auth/authenticate.js";
+import type { Limits } from "../limits/limits.js";
+import type { LimitsMode } from "../limits/shared-counters.js";
 import type { SyncStatus } from "../sync/sync-status.js";
 import type { DeploymentHealth } from "../health/deployment-health.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
@@ -17,6 +19,10 @@ export interface RouteContext {
   /** True once shutdown began: readiness says so, so load balancers stop sending. */
   draining(): boolean;
   syncStatus(): SyncStatus;
+  /** Rate limits and budgets (admit before the call, settle after). */
+  readonly limits: Limits;
+  /** How limits are enforced right now (cluster-wide, alone, or by share while Redis is down). */
+  limitsStatus(): { mode: LimitsMode; nodes: number };
   /** Counts a request in flight until `done` is called (graceful shutdown waits on it). */
   track(): () => void;
 }

@@ -3,6 +3,7 @@ import { ApiError } from "../../schema/errors.js";
 import type { Deployment } from "../../schema/snapshot.js";
 import { isAdmin } from "../auth/authenticate.js";
 import { Exchange, toApiError } from "../http/exchange.js";
+import { priceOf } from "../pricing/deployment-price.js";
 import { providerFor } from "../providers/registry.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
@@ -49,6 +50,7 @@ export function readinessRoute(ctx: RouteContext) {
           seconds_since_sync: Math.round((Date.now() - sync.lastSyncAt) / 1000),
         },
         deployments: snapshot.deployments.length,
+        limits: ctx.limitsStatus(),
         uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000),
       }),
     );
@@ -87,22 +89,33 @@ async function probeAll(deployments: readonly Deployment[], ctx: RouteContext) {
   const results = await Promise.all(deployments.map((d) => probe(d, ctx)));
   const healthy = results.filter((r) => r.healthy);
   const unhealthy = results.filter((r) => !r.healthy);
+  // A model without a known price is billed 0: say so, never silently.
+  const unpriced = deployments.filter((d) => !priceOf(d).known);
   return {
     healthy_endpoints: healthy,
     unhealthy_endpoints: unhealthy,
     healthy_count: healthy.length,
     unhealthy_count: unhealthy.length,
+    unpriced_models: unpriced.map((d) => ({
+      model: d.modelName,
+      model_id: d.id,
+      upstream_model: `${d.provider}/${d.model}`,
+    })),
   };
 }
 
 async function probe(d: Deployment, ctx: RouteContext) {
   const seen = ctx.health.snapshotOf(d.id);
+  const price = priceOf(d);
   const base = {
     model: d.modelName,
     model_id: d.id,
     provider: d.provider,
     upstream_model: d.model,
     api_base: d.apiBase ?? null,
+    priced: price.known,
+    input_cost_per_token: price.inputPerToken,
+    output_cost_per_token: price.outputPerToken,
     recent: seen
       ? {
           successes: seen.successes,

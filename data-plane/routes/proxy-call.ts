@@ -6,7 +6,11 @@ import { assertModelAccess } from "../auth/model-access.js";
 import { Exchange, type Headers, toApiError } from "../http/exchange.js";
 import { readBodyText } from "../http/read-body.js";
 import { providerFor } from "../providers/registry.js";
-import type { CallType, StreamAnswer } from "../providers/types.js";
+import { type Admission, LimitError } from "../limits/limits.js";
+import { estimateRequest } from "../limits/estimate.js";
+import { costOf } from "../pricing/cost.js";
+import { priceOf } from "../pricing/deployment-price.js";
+import type { CallType, StreamAnswer, Usage } from "../providers/types.js";
 import { pickDeployment } from "../router/pick-deployment.js";
 import { CallAbort } from "../upstream/call-abort.js";
 import {
@@ -18,7 +22,7 @@ import {
 import type { RouteContext } from "./context.js";
 import { OPENAI_FORMAT, type ProxyFormat, type StreamFormat } from "./proxy-format.js";
 import { readRequestHeaders } from "./request-headers.js";
-import { modelNotFound } from "./validate-request.js";
+import { modelNotFound, type ValidRequest } from "./validate-request.js";
 
 const CLIENT_GONE = new ClientGone();
 
@@ -66,7 +70,8 @@ export function proxyCallRoute(
             );
           }
           const error = toApiError(err);
-          exchange.sendError(error, [], false, format.errorBody(error));
+          const headers = err instanceof LimitError ? err.headers : [];
+          exchange.sendError(error, headers, false, format.errorBody(error));
         });
       },
       () => {
@@ -90,9 +95,58 @@ async function serve(
   const snapshot = ctx.snapshot();
   const group = snapshot.groups.get(request.model);
   if (group === undefined) throw modelNotFound(request.model);
+  const estimate = estimateRequest(callType, request.body, text.length, group.deployments);
+  const admitted = ctx.limits.admit(caller, snapshot.settings, estimate);
+  const admission = admitted instanceof Promise ? await admitted : admitted;
   const deployment = pickDeployment(group);
+  const outcome: CallOutcome = { usage: undefined, chunks: 0 };
+  try {
+    await callDeployment(
+      exchange,
+      text,
+      request,
+      callType,
+      deployment,
+      admission,
+      outcome,
+      ctx,
+      format,
+    );
+  } finally {
+    const usage = outcome.usage;
+    // A stream cut short without a usage report is billed for what was produced (~1 token a chunk).
+    const tokens = usage?.total_tokens ?? estimate.tokens + outcome.chunks;
+    const cost =
+      usage !== undefined
+        ? costOf(priceOf(deployment), usage)
+        : outcome.chunks * priceOf(deployment).outputPerToken;
+    admission.settle(tokens, cost);
+  }
+}
+
+/** What the hot path learns of a call, for settling its limits and budgets. */
+interface CallOutcome {
+  usage: Usage | undefined;
+  /** Chunks streamed to the client. */
+  chunks: number;
+}
+
+async function callDeployment(
+  exchange: Exchange,
+  text: string,
+  request: ValidRequest & { rawBody?: string },
+  callType: CallType,
+  deployment: Deployment,
+  admission: Admission,
+  outcome: CallOutcome,
+  ctx: RouteContext,
+  format: ProxyFormat,
+): Promise<void> {
   const provider = providerFor(deployment.provider);
-  const headers: [string, string][] = [["x-switchyard-model-id", deployment.id]];
+  const headers: (readonly [string, string])[] = [
+    ["x-switchyard-model-id", deployment.id],
+    ...admission.headers,
+  ];
   if (provider === undefined) {
     const error = new ApiError(
       500,
@@ -124,7 +178,12 @@ async function serve(
     if (answer.kind === "json") {
       clearTimeout(timer);
       const upstreamMs = performance.now() - callStartedAt;
+      outcome.usage = answer.usage;
       headers.push(["x-switchyard-overhead-ms", overheadMs(exchange.startedAt, upstreamMs)]);
+      headers.push([
+        "x-switchyard-response-cost",
+        String(answer.usage === undefined ? 0 : costOf(priceOf(deployment), answer.usage)),
+      ]);
       exchange.sendJson(200, format.answer(answer.body), headers);
       ctx.health.recordSuccess(deployment.id, upstreamMs);
       return;
@@ -133,15 +192,20 @@ async function serve(
       "x-switchyard-overhead-ms",
       overheadMs(exchange.startedAt, performance.now() - callStartedAt),
     ]);
-    await pipeStream(
-      exchange,
-      answer,
-      stream ?? format.openStream(request),
-      headers,
-      controller,
-      timer,
-      deployment,
-    );
+    try {
+      await pipeStream(
+        exchange,
+        answer,
+        stream ?? format.openStream(request),
+        headers,
+        controller,
+        timer,
+        deployment,
+        outcome,
+      );
+    } finally {
+      outcome.usage = answer.usage();
+    }
     ctx.health.recordSuccess(deployment.id, performance.now() - callStartedAt);
   } catch (err) {
     const error = toUpstreamError(err, controller, deployment.id);
@@ -178,6 +242,7 @@ async function pipeStream(
   controller: CallAbort,
   firstByteTimer: NodeJS.Timeout,
   deployment: Deployment,
+  outcome: CallOutcome,
 ): Promise<void> {
   const chunks = answer.chunks[Symbol.asyncIterator]();
   const idleTimeout = () => controller.abort(new UpstreamTimeout(deployment.timeoutMs));
@@ -189,6 +254,7 @@ async function pipeStream(
     idle = setTimeout(idleTimeout, deployment.timeoutMs);
     while (!next.done) {
       const frame = format.frame(next.value);
+      outcome.chunks++;
       const wait = frame === "" ? undefined : exchange.write(frame);
       if (wait !== undefined) {
         // A slow reader is not a slow upstream: the idle clock stops while the client drains.

@@ -32,8 +32,8 @@ export interface Admission {
   settle(tokens: number, cost: number): void;
 }
 
-/** Rounds of waiting for a sync before a request is refused as too contended. */
-const MAX_WAIT_ROUNDS = 20;
+/** How long a request may wait for syncs before it is refused as too contended (ms). */
+const MAX_WAIT_MS = 5_000;
 
 /**
  * Rate limits (rpm, tpm, parallel requests) and budgets, checked for every subject a
@@ -66,14 +66,14 @@ export class Limits {
     if (caller.kind === "master") return this.masterAdmission(settings);
     const subjects = subjectsOf(caller, settings);
     if (subjects.length === 0) return NO_LIMITS;
-    return this.tryAdmit(subjects, estimate, now, 0);
+    return this.tryAdmit(subjects, estimate, now, now + MAX_WAIT_MS);
   }
 
   private tryAdmit(
     subjects: readonly Subject[],
     estimate: Estimate,
     now: number,
-    round: number,
+    giveUpAt: number,
   ): Admission | Promise<Admission> {
     let mustWait = false;
     for (const s of subjects) {
@@ -81,7 +81,7 @@ export class Limits {
       if (verdict === WAIT) mustWait = true;
     }
     if (mustWait) {
-      if (round >= MAX_WAIT_ROUNDS) {
+      if (now >= giveUpAt) {
         throw new LimitError(
           "Rate limit: too many concurrent requests for the same limit on this node; retry shortly.",
           "requests",
@@ -90,7 +90,7 @@ export class Limits {
       }
       return this.counters
         .nextSync()
-        .then(() => this.tryAdmit(subjects, estimate, Date.now(), round + 1));
+        .then(() => this.tryAdmit(subjects, estimate, Date.now(), giveUpAt));
     }
     return this.commit(subjects, estimate, now);
   }
@@ -129,7 +129,8 @@ export class Limits {
           "budget_exceeded",
         );
       }
-      if (this.mustSync(c.reserved.unsynced, estimate.worstCost, l.maxBudget)) verdict = WAIT;
+      if (this.mustSync(c.reserved.unsynced, estimate.worstCost, l.maxBudget, false))
+        verdict = WAIT;
     }
     return verdict;
   }
@@ -164,9 +165,9 @@ export class Limits {
   }
 
   /** True when admitting `amount` more would take this node past its unsynced allowance. */
-  private mustSync(unsynced: number, amount: number, limit: number): boolean {
+  private mustSync(unsynced: number, amount: number, limit: number, whole = true): boolean {
     // One request alone never waits: the bound is max(allowance, one request) per node.
-    return unsynced > 0 && unsynced + amount > this.counters.allowance(limit);
+    return unsynced > 0 && unsynced + amount > this.counters.allowance(limit, whole);
   }
 
   private rollBudget(s: Subject, c: SubjectCounters, now: number): void {

@@ -129,9 +129,11 @@ export class SharedCounters {
    * How much this node may admit of `limit` before the cluster has seen it. With N live
    * nodes the cluster's total can pass a limit by at most (N-1) × this (README, "Limits").
    */
-  allowance(limit: number): number {
+  allowance(limit: number, whole = true): number {
     if (this.mode !== "cluster") return Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.floor((limit * ALLOWANCE_SHARE) / this.liveNodes));
+    const share = (limit * ALLOWANCE_SHARE) / this.liveNodes;
+    // Requests and tokens come whole: at least one; money does not.
+    return whole ? Math.max(1, Math.floor(share)) : share;
   }
 
   /** This node's share of `limit` while Redis is unreachable. */

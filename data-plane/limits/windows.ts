@@ -30,14 +30,37 @@ export function budgetWindow(
 ): BudgetWindow {
   if (duration === undefined) return { end: NO_END, seed: spend };
   if (resetAt !== undefined && now < resetAt) return { end: resetAt, seed: spend };
-  let end = addDuration(new Date(resetAt ?? 0), duration).getTime();
-  const step = end - (resetAt ?? 0);
-  if (step <= 0) return { end: NO_END, seed: spend };
-  // Jump close with arithmetic (months are not all the same length: finish by stepping).
-  if (end <= now) {
-    const skip = Math.max(0, Math.floor((now - end) / step) - 1);
-    if (!duration.trim().endsWith("mo")) end += skip * step;
-    while (end <= now) end = addDuration(new Date(end), duration).getTime();
+  const anchor = resetAt ?? 0;
+  const seed = resetAt === undefined ? spend : 0;
+  const months = MONTHS.exec(duration.trim());
+  if (months !== null) {
+    const n = Number(months[1]);
+    if (n <= 0) return { end: NO_END, seed: spend };
+    // Counted from the anchor each time, so that a window ending on the 31st stays there.
+    for (let k = n; ; k += n) {
+      const end = addMonthsClamped(anchor, k);
+      if (end > now) return { end, seed };
+    }
   }
-  return { end, seed: resetAt === undefined ? spend : 0 };
+  const step = addDuration(new Date(anchor), duration).getTime() - anchor;
+  if (step <= 0) return { end: NO_END, seed: spend };
+  return { end: anchor + (Math.floor((now - anchor) / step) + 1) * step, seed };
+}
+
+const MONTHS = /^(\d+)\s*mo$/;
+
+/** `at` plus `k` calendar months, on the same day or the month's last day if shorter. */
+function addMonthsClamped(at: number, k: number): number {
+  const d = new Date(at);
+  const month = d.getUTCMonth() + k;
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), month + 1, 0)).getUTCDate();
+  return Date.UTC(
+    d.getUTCFullYear(),
+    month,
+    Math.min(d.getUTCDate(), lastDay),
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds(),
+  );
 }

@@ -6,35 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BusState, BusUnavailableError } from "../../bus/bus.js";
 import { busChannels } from "../../bus/channels.js";
 import { RedisBus, type RedisBusOptions } from "../../bus/redis-bus.js";
+import { redisUnavailable } from "../helpers/redis.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** Nothing listens there: a Redis that is down. */
 const DEAD_URL = "redis://bus-user:s3cret@127.0.0.1:1";
-
-/** Undefined when the test Redis answers, else a one-line reason. */
-async function redisUnavailable(url: string): Promise<string | undefined> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-    connectTimeout: 2_000,
-  });
-  // connect() rejects with a bare "Connection is closed."; the cause comes as an event.
-  let cause: Error | undefined;
-  probe.on("error", (err: Error) => {
-    cause ??= err;
-  });
-  try {
-    await probe.connect();
-    await probe.ping();
-    await probe.quit();
-    return undefined;
-  } catch (err) {
-    const reason = cause ?? err;
-    const host = new URL(url).host;
-    return `Redis unreachable at ${host}: ${reason instanceof Error ? reason.message : String(reason)}`;
-  }
-}
 
 const unavailable = await redisUnavailable(REDIS_URL);
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   DeploymentSchema,
   KeyEntrySchema,
+  OrganizationEntrySchema,
   SettingsSchema,
   TeamEntrySchema,
   UserEntrySchema,
@@ -26,13 +27,15 @@ export const SnapshotDeltaSchema = z.object({
     keys: z.array(KeyEntrySchema),
     users: z.array(UserEntrySchema),
     teams: z.array(TeamEntrySchema),
+    organizations: z.array(OrganizationEntrySchema).optional(),
   }),
-  /** Ids of deployments, token hashes of keys, user ids, team ids. */
+  /** Ids of deployments, token hashes of keys, user ids, team ids, organization ids. */
   remove: z.object({
     deployments: z.array(z.string()),
     keys: z.array(z.string()),
     users: z.array(z.string()),
     teams: z.array(z.string()),
+    organizations: z.array(z.string()).optional(),
   }),
   settings: SettingsSchema.optional(),
   /** Present when the master key changed; null = now open mode. */

@@ -96,6 +96,15 @@ export const TeamEntrySchema = z.object({
   ...LimitsShape,
 });
 
+export const OrganizationEntrySchema = z.object({
+  organizationId: z.string(),
+  models: z.array(z.string()),
+  maxBudget: z.number().nonnegative().optional(),
+  budgetDuration: z.string().optional(),
+  budgetResetAt: z.number().optional(),
+  spend: z.number().nonnegative(),
+});
+
 export const SettingsSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   gracefulShutdownMs: z.number().int().nonnegative(),
@@ -118,6 +127,8 @@ export const SnapshotSchema = z.object({
   keys: z.array(KeyEntrySchema),
   users: z.array(UserEntrySchema),
   teams: z.array(TeamEntrySchema),
+  /** Organizations, for their budgets (teams name theirs). */
+  organizations: z.array(OrganizationEntrySchema).optional(),
   settings: SettingsSchema,
 });
 
@@ -126,6 +137,7 @@ export type Deployment = z.infer<typeof DeploymentSchema>;
 export type KeyEntry = z.infer<typeof KeyEntrySchema>;
 export type UserEntry = z.infer<typeof UserEntrySchema>;
 export type TeamEntry = z.infer<typeof TeamEntrySchema>;
+export type OrganizationEntry = z.infer<typeof OrganizationEntrySchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
 /** A model list entry that grants every model (LiteLLM's spelling, and ours). */

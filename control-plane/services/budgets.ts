@@ -89,10 +89,10 @@ function read(tx: Reader, target: BudgetTarget, id: string) {
   }
 }
 
-/** What a budget change touches in the snapshot (organizations are not in it). */
+/** What a budget change touches in the snapshot. */
 function refsOf(target: BudgetTarget, id: string): ChangeRefs {
   if (target === "key") return { keys: [id] };
   if (target === "user") return { users: [id] };
   if (target === "team") return { teams: [id] };
-  return {};
+  return { organizations: [id] };
 }

@@ -9,6 +9,7 @@ export interface ChangeRefs {
   keys?: string[];
   users?: string[];
   teams?: string[];
+  organizations?: string[];
 }
 
 /** What every service needs. */

@@ -36,7 +36,7 @@ export class OrganizationService {
         return created;
       })
       .catch(conflict(`An organization "${input.organizationAlias}" already exists.`));
-    await this.ctx.changed("organization.create", {});
+    await this.ctx.changed("organization.create", { organizations: [organizationId] });
     return org;
   }
 
@@ -58,19 +58,26 @@ export class OrganizationService {
         return updated;
       })
       .catch(conflict(`An organization "${input.organizationAlias}" already exists.`));
-    await this.ctx.changed("organization.update", {});
+    await this.ctx.changed("organization.update", { organizations: [organizationId] });
     return after;
   }
 
   async delete(p: Principal, organizationId: string): Promise<Organization> {
     requireProxyAdmin(p, "delete organizations");
     const before = await this.get(p, organizationId);
+    const teams = await this.ctx.db.team.findMany({
+      where: { organizationId },
+      select: { teamId: true },
+    });
     await this.ctx.db.$transaction(async (tx) => {
       await tx.organization.delete({ where: { organizationId } });
       await audit(tx, p, "organization.delete", "organization", organizationId, before, null);
     });
     // Its teams stay, without an organization.
-    await this.ctx.changed("organization.delete", {});
+    await this.ctx.changed("organization.delete", {
+      organizations: [organizationId],
+      teams: teams.map((t) => t.teamId),
+    });
     return before;
   }
 

@@ -32,6 +32,7 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
     keys: [],
     users: [],
     teams: [],
+    organizations: [],
     settings: {
       maxBodyBytes: Math.floor((general.max_request_size_mb ?? DEFAULTS.maxRequestSizeMb) * MB),
       gracefulShutdownMs: Math.floor(

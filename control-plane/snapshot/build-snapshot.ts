@@ -1,5 +1,6 @@
 import type {
   Deployment as DeploymentRow,
+  Organization,
   Team,
   User,
   VirtualKey,
@@ -9,6 +10,7 @@ import { LitellmParamsSchema, ModelInfoSchema } from "../../schema/config.js";
 import type {
   Deployment,
   KeyEntry,
+  OrganizationEntry,
   Snapshot,
   TeamEntry,
   UserEntry,
@@ -32,11 +34,12 @@ export async function buildSnapshot(
   now = new Date(),
 ): Promise<Snapshot> {
   const base = buildSnapshotFromConfig(config, version);
-  const [deployments, keys, users, teams] = await Promise.all([
+  const [deployments, keys, users, teams, organizations] = await Promise.all([
     db.deployment.findMany({ orderBy: { id: "asc" } }),
     db.virtualKey.findMany(),
     db.user.findMany(),
     db.team.findMany(),
+    db.organization.findMany(),
   ]);
   const timeout = defaultTimeoutSeconds(config);
   for (const d of deployments) {
@@ -48,6 +51,18 @@ export async function buildSnapshot(
     keys: keys.flatMap((k) => keyEntries(k, now)),
     users: users.map(userEntry),
     teams: teams.map(teamEntry),
+    organizations: organizations.map(organizationEntry),
+  };
+}
+
+export function organizationEntry(o: Organization): OrganizationEntry {
+  return {
+    organizationId: o.organizationId,
+    models: readList(o.models),
+    maxBudget: o.maxBudget ?? undefined,
+    budgetDuration: o.budgetDuration ?? undefined,
+    budgetResetAt: o.budgetResetAt?.getTime(),
+    spend: o.spend,
   };
 }
 

@@ -10,6 +10,11 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot, change: string): S
   const keys = diff(prev.keys, next.keys, (k) => k.tokenHash);
   const users = diff(prev.users, next.users, (u) => u.userId);
   const teams = diff(prev.teams, next.teams, (t) => t.teamId);
+  const organizations = diff(
+    prev.organizations ?? [],
+    next.organizations ?? [],
+    (o) => o.organizationId,
+  );
   const delta: SnapshotDelta = {
     version: next.version,
     baseVersion: prev.version,
@@ -20,12 +25,14 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot, change: string): S
       keys: keys.upsert,
       users: users.upsert,
       teams: teams.upsert,
+      organizations: organizations.upsert,
     },
     remove: {
       deployments: deployments.remove,
       keys: keys.remove,
       users: users.remove,
       teams: teams.remove,
+      organizations: organizations.remove,
     },
   };
   if (JSON.stringify(prev.settings) !== JSON.stringify(next.settings))
@@ -38,9 +45,17 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot, change: string): S
 export function isEmptyDelta(delta: SnapshotDelta): boolean {
   const { upsert, remove } = delta;
   return (
-    upsert.deployments.length + upsert.keys.length + upsert.users.length + upsert.teams.length ===
+    upsert.deployments.length +
+      upsert.keys.length +
+      upsert.users.length +
+      upsert.teams.length +
+      (upsert.organizations?.length ?? 0) ===
       0 &&
-    remove.deployments.length + remove.keys.length + remove.users.length + remove.teams.length ===
+    remove.deployments.length +
+      remove.keys.length +
+      remove.users.length +
+      remove.teams.length +
+      (remove.organizations?.length ?? 0) ===
       0 &&
     delta.settings === undefined &&
     delta.masterKeyHash === undefined

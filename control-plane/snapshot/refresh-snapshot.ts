@@ -4,7 +4,13 @@ import type { Snapshot } from "../../schema/snapshot.js";
 import type { Db } from "../db.js";
 import type { ChangeRefs } from "../services/context.js";
 import { defaultTimeoutSeconds } from "./build-from-config.js";
-import { deploymentEntry, keyEntries, teamEntry, userEntry } from "./build-snapshot.js";
+import {
+  deploymentEntry,
+  keyEntries,
+  organizationEntry,
+  teamEntry,
+  userEntry,
+} from "./build-snapshot.js";
 
 /**
  * The next snapshot after a change, rereading only the rows the change touched (and the
@@ -23,9 +29,10 @@ export async function refreshSnapshot(
   const keyIds = new Set(refs.keys ?? []);
   const userIds = new Set(refs.users ?? []);
   const teamIds = new Set(refs.teams ?? []);
+  const organizationIds = new Set(refs.organizations ?? []);
   const keyOwners = userIds.size + teamIds.size > 0;
 
-  const [deploymentRows, keyRows, userRows, teamRows] = await Promise.all([
+  const [deploymentRows, keyRows, userRows, teamRows, organizationRows] = await Promise.all([
     deploymentIds.size === 0
       ? []
       : db.deployment.findMany({ where: { id: { in: [...deploymentIds] } } }),
@@ -43,6 +50,9 @@ export async function refreshSnapshot(
         }),
     userIds.size === 0 ? [] : db.user.findMany({ where: { userId: { in: [...userIds] } } }),
     teamIds.size === 0 ? [] : db.team.findMany({ where: { teamId: { in: [...teamIds] } } }),
+    organizationIds.size === 0
+      ? []
+      : db.organization.findMany({ where: { organizationId: { in: [...organizationIds] } } }),
   ]);
 
   const timeout = defaultTimeoutSeconds(config);
@@ -76,6 +86,13 @@ export async function refreshSnapshot(
     (t) => t.teamId,
   );
 
+  const organizations = replace(
+    prev.organizations ?? [],
+    (o) => organizationIds.has(o.organizationId),
+    organizationRows.map(organizationEntry),
+    (o) => o.organizationId,
+  );
+
   const snapshot: Snapshot = {
     ...prev,
     version: prev.version + 1,
@@ -84,6 +101,7 @@ export async function refreshSnapshot(
     keys: keys.all,
     users: users.all,
     teams: teams.all,
+    organizations: organizations.all,
   };
   const delta: SnapshotDelta = {
     version: snapshot.version,
@@ -95,12 +113,14 @@ export async function refreshSnapshot(
       keys: keys.fresh,
       users: users.fresh,
       teams: teams.fresh,
+      organizations: organizations.fresh,
     },
     remove: {
       deployments: deployments.gone,
       keys: keys.gone,
       users: users.gone,
       teams: teams.gone,
+      organizations: organizations.gone,
     },
   };
   return { snapshot, delta };

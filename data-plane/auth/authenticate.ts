@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { ApiError } from "../../schema/errors.js";
-import type { KeyEntry, TeamEntry, UserEntry } from "../../schema/snapshot.js";
+import type { KeyEntry, OrganizationEntry, TeamEntry, UserEntry } from "../../schema/snapshot.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 import type { KeyDigests } from "./key-digests.js";
 
@@ -12,6 +12,8 @@ export type Caller =
       readonly key: KeyEntry;
       readonly user: UserEntry | undefined;
       readonly team: TeamEntry | undefined;
+      /** The team's organization. */
+      readonly organization?: OrganizationEntry | undefined;
     };
 
 const MASTER: Caller = { kind: "master" };
@@ -96,7 +98,11 @@ export function authenticate(
     );
   }
   const user = entry.userId === undefined ? undefined : snapshot.usersById.get(entry.userId);
-  return { kind: "key", key: entry, user, team };
+  const organization =
+    team?.organizationId === undefined
+      ? undefined
+      : snapshot.organizationsById.get(team.organizationId);
+  return { kind: "key", key: entry, user, team, organization };
 }
 
 export function isAdmin(caller: Caller): boolean {

@@ -11,7 +11,8 @@ export function mayUseModel(caller: Caller, model: string): boolean {
   return (
     allows(caller.key.models, model) &&
     (caller.team === undefined || allows(caller.team.models, model)) &&
-    (caller.user === undefined || allows(caller.user.models, model))
+    (caller.user === undefined || allows(caller.user.models, model)) &&
+    (caller.organization === undefined || allows(caller.organization.models, model))
   );
 }
 
@@ -22,7 +23,9 @@ export function assertModelAccess(caller: Caller, model: string): void {
     ? `key ${caller.key.keyName}`
     : caller.team !== undefined && !allows(caller.team.models, model)
       ? `team ${caller.team.teamId}`
-      : `user ${caller.user?.userId}`;
+      : caller.user !== undefined && !allows(caller.user.models, model)
+        ? `user ${caller.user.userId}`
+        : `organization ${caller.organization?.organizationId}`;
   throw new ApiError(
     403,
     `The ${rule} is not allowed to use model \`${model}\`.`,

@@ -45,6 +45,7 @@ export class Limits {
     key: new Map(),
     user: new Map(),
     team: new Map(),
+    organization: new Map(),
     global: new Map(),
   };
 

@@ -1,4 +1,10 @@
-import type { KeyEntry, Snapshot, TeamEntry, UserEntry } from "../../schema/snapshot.js";
+import type {
+  KeyEntry,
+  OrganizationEntry,
+  Snapshot,
+  TeamEntry,
+  UserEntry,
+} from "../../schema/snapshot.js";
 import type { Caller } from "../auth/authenticate.js";
 
 /** The limit and budget fields keys, users, teams and the whole gateway share. */
@@ -13,7 +19,7 @@ export interface LimitFields {
   readonly spend: number;
 }
 
-export type SubjectKind = "key" | "user" | "team" | "global";
+export type SubjectKind = "key" | "user" | "team" | "organization" | "global";
 
 /** Something limits apply to: a key, its user, its team, or the whole gateway. */
 export interface Subject {
@@ -46,6 +52,7 @@ export function globalSubject(settings: Snapshot["settings"]): Subject | undefin
 const keySubjects = new WeakMap<KeyEntry, Subject>();
 const userSubjects = new WeakMap<UserEntry, Subject>();
 const teamSubjects = new WeakMap<TeamEntry, Subject>();
+const organizationSubjects = new WeakMap<OrganizationEntry, Subject>();
 
 /**
  * The subjects whose limits a caller's request counts against, most specific first. The
@@ -62,6 +69,18 @@ export function subjectsOf(caller: Caller, settings: Snapshot["settings"]): Subj
     if (caller.team !== undefined) {
       const t = caller.team;
       out.push(cached(teamSubjects, t, "team", t.teamId, `team ${t.teamId}`));
+    }
+    const o = caller.organization;
+    if (o !== undefined && o.maxBudget !== undefined) {
+      out.push(
+        cached(
+          organizationSubjects,
+          o,
+          "organization",
+          o.organizationId,
+          `organization ${o.organizationId}`,
+        ),
+      );
     }
   }
   if (caller.kind !== "master") {

@@ -2,6 +2,7 @@ import type { SnapshotDelta } from "../../schema/bus-messages.js";
 import type {
   Deployment,
   KeyEntry,
+  OrganizationEntry,
   Snapshot,
   TeamEntry,
   UserEntry,
@@ -27,6 +28,7 @@ export class IndexedSnapshot {
   readonly keysByHash: Map<string, KeyEntry>;
   readonly usersById: Map<string, UserEntry>;
   readonly teamsById: Map<string, TeamEntry>;
+  readonly organizationsById: Map<string, OrganizationEntry>;
   readonly deploymentsById: Map<string, Deployment>;
   groups: ReadonlyMap<string, ModelGroup> = new Map();
   /** Sorted public model names. */
@@ -41,6 +43,9 @@ export class IndexedSnapshot {
     this.keysByHash = new Map(snapshot.keys.map((k) => [k.tokenHash, k]));
     this.usersById = new Map(snapshot.users.map((u) => [u.userId, u]));
     this.teamsById = new Map(snapshot.teams.map((t) => [t.teamId, t]));
+    this.organizationsById = new Map(
+      (snapshot.organizations ?? []).map((o) => [o.organizationId, o]),
+    );
     this.deploymentsById = new Map(snapshot.deployments.map((d) => [d.id, d]));
     this.regroup();
   }
@@ -59,6 +64,8 @@ export class IndexedSnapshot {
     for (const u of upsert.users) this.usersById.set(u.userId, u);
     for (const id of remove.teams) this.teamsById.delete(id);
     for (const t of upsert.teams) this.teamsById.set(t.teamId, t);
+    for (const id of remove.organizations ?? []) this.organizationsById.delete(id);
+    for (const o of upsert.organizations ?? []) this.organizationsById.set(o.organizationId, o);
     if (upsert.deployments.length > 0 || remove.deployments.length > 0) {
       for (const id of remove.deployments) this.deploymentsById.delete(id);
       for (const d of upsert.deployments) this.deploymentsById.set(d.id, d);

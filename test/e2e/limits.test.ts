@@ -201,6 +201,26 @@ describe("budgets", () => {
     expect(total).toBeLessThanOrEqual(0.1 + 0.06);
   });
 
+  it("refuses every key of an organization's teams once the organization's budget is spent", async () => {
+    const res = await fetch(`${gw.origin}/graphql`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `mutation { createOrganization(input: {organizationAlias: "acme", maxBudget: 0.005}) {
+          ... on Organization { organizationId } ... on Error { message } } }`,
+      }),
+    });
+    const org = ((await res.json()) as { data: { createOrganization: { organizationId: string } } })
+      .data.createOrganization.organizationId;
+    const team = await admin<{ team_id: string }>("/team/new", { organization_id: org });
+    const first = await newKey({ team_id: team.team_id });
+    const second = await newKey({ team_id: team.team_id });
+    await chat(first, "priced");
+    const err = await refusal(chat(second, "priced"));
+    expect(err.code).toBe("budget_exceeded");
+    expect(err.message).toMatch(new RegExp(`organization ${org}`));
+  });
+
   it("resets a budget when its budget_duration window ends", async () => {
     const key = await newKey({ max_budget: 0.005, budget_duration: "3s" });
     await chat(key, "priced");

@@ -11,6 +11,7 @@ import { assertNativeUws } from "./native-check.js";
 import { anthropicMessagesRoute } from "./routes/anthropic-messages.js";
 import type { RouteContext } from "./routes/context.js";
 import { deploymentHealthRoute, livenessRoute, readinessRoute } from "./routes/health.js";
+import { metricsRoute } from "./routes/metrics.js";
 import { listModelsRoute, retrieveModelRoute } from "./routes/models.js";
 import { proxyCallRoute } from "./routes/proxy-call.js";
 import { readRequestHeaders } from "./routes/request-headers.js";
@@ -190,6 +191,7 @@ export class DataPlaneServer {
     app.get("/health/liveness", livenessRoute(ctx));
     app.get("/health/readiness", readinessRoute(ctx));
     app.get("/health", deploymentHealthRoute(ctx));
+    app.get("/metrics", metricsRoute(ctx));
     this.options.extraRoutes?.(app);
     app.any("/*", (res, req) => {
       const method = req.getMethod().toUpperCase();

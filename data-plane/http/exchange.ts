@@ -73,12 +73,23 @@ export class Exchange {
     headers: Headers = [],
     closeConnection = false,
   ): void {
+    this.sendText(status, body, "application/json", headers, closeConnection);
+  }
+
+  /** A whole answer of any content type. */
+  sendText(
+    status: number,
+    body: string | Uint8Array,
+    contentType: string,
+    headers: Headers = [],
+    closeConnection = false,
+  ): void {
     if (this.ended) return;
     this.ended = true;
     const res = this.res;
     res.cork(() => {
       res.writeStatus(statusLine(status));
-      res.writeHeader("content-type", "application/json");
+      res.writeHeader("content-type", contentType);
       res.writeHeader("x-request-id", this.requestId);
       for (const [k, v] of headers) res.writeHeader(k, v);
       if (closeConnection) {

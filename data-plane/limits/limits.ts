@@ -49,10 +49,18 @@ export class Limits {
     global: new Map(),
   };
 
+  /** Refusals so far, by `limit:subject kind` (e.g. `rpm:key`), for /metrics. */
+  readonly refusals = new Map<string, number>();
+
   constructor(
     private readonly counters: SharedCounters,
     private readonly alerts: BudgetAlerts,
   ) {}
+
+  private refused(limit: string, s: Subject): void {
+    const id = `${limit}:${s.kind}`;
+    this.refusals.set(id, (this.refusals.get(id) ?? 0) + 1);
+  }
 
   /**
    * Admits the request or throws a 429 (rate limits) / 400 `budget_exceeded` ApiError.
@@ -111,6 +119,7 @@ export class Limits {
     if (l.maxParallelRequests !== undefined) {
       const g = c.parallel;
       if (g.value + 1 > l.maxParallelRequests) {
+        this.refused("parallel", s);
         throw new LimitError(
           `Rate limit reached for ${s.label}: at most ${l.maxParallelRequests} requests in parallel (max_parallel_requests). Retry when one completes.`,
           "requests",
@@ -123,6 +132,7 @@ export class Limits {
     if (l.maxBudget !== undefined) {
       const committed = c.spend.value + c.reserved.value;
       if (committed >= l.maxBudget) {
+        this.refused("budget", s);
         throw new ApiError(
           400,
           `Budget exceeded for ${s.label}: spent $${c.spend.value.toFixed(4)} (with $${c.reserved.value.toFixed(4)} reserved by requests in flight) of $${l.maxBudget}${resetText(c.spend.windowEnd)}.`,
@@ -151,6 +161,7 @@ export class Limits {
     if (used + amount > cap) {
       const retryAfter = Math.max(1, Math.ceil((c.windowEnd - now) / 1000));
       const what = unit === "requests" ? "requests per minute (RPM)" : "tokens per minute (TPM)";
+      this.refused(unit === "requests" ? "rpm" : "tpm", s);
       throw new LimitError(
         `Rate limit reached for ${s.label} on ${what}: limit ${limit}, used ${Math.round(c.value)}, requested ${Math.round(amount)}${localShare ? ` (this node's share while the cluster's counters are unreachable: ${cap})` : ""}. Please try again in ${retryAfter}s.`,
         unit,

@@ -30,6 +30,8 @@ model_list:
     litellm_params: { model: mock/fast, mock_response: "four words of reply" }
   - model_name: slow
     litellm_params: { model: mock/slow, mock_response: "slow reply", mock_ttft_ms: 400 }
+  - model_name: unpriced
+    litellm_params: { model: openai/my-finetune, api_base: "http://127.0.0.1:1/v1" }
   - model_name: priced
     litellm_params: { model: mock/priced, mock_response: "a priced reply" }
     model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002, max_output_tokens: 10 }
@@ -252,5 +254,37 @@ describe("budgets", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(mine()).toHaveLength(1);
     expect(mine()[0]).toMatchObject({ type: "soft_budget_crossed", soft_budget: 0.02 });
+  });
+});
+
+describe("prices and metrics", () => {
+  it("flags a model without a known price in /health and /metrics, and counts refusals", async () => {
+    const health = (await (
+      await fetch(`${gw.origin}/health`, { headers: { authorization: `Bearer ${MASTER}` } })
+    ).json()) as { unpriced_models: { model: string; upstream_model: string }[] };
+    const unpriced = health.unpriced_models.map((m) => m.model);
+    expect(unpriced).toContain("unpriced");
+    expect(unpriced).not.toContain("priced");
+    expect(health.unpriced_models.find((m) => m.model === "unpriced")?.upstream_model).toBe(
+      "openai/my-finetune",
+    );
+
+    const key = await newKey({ rpm_limit: 1 });
+    await chat(key);
+    await refusal(chat(key));
+    const res = await fetch(`${gw.origin}/metrics`, {
+      headers: { authorization: `Bearer ${MASTER}` },
+    });
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/switchyard_deployment_unpriced\{model="unpriced",[^}]*\} 1/);
+    expect(text).not.toMatch(/switchyard_deployment_unpriced\{model="priced"/);
+    expect(text).toMatch(/switchyard_limit_refusals_total\{limit="rpm",subject="key"\} [1-9]/);
+    expect(text).toMatch(/switchyard_limits_mode\{mode="local"\} 1/);
+
+    const denied = await fetch(`${gw.origin}/metrics`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(denied.status).toBe(403);
   });
 });

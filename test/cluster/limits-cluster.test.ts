@@ -177,4 +177,34 @@ function suite(): void {
     expect(spent).toBeGreaterThanOrEqual(0.9);
     expect(spent).toBeLessThanOrEqual(1 + NODES * worstCase);
   }, 120_000);
+
+  it("enforces each node's share while Redis is down, says so in readiness, and returns to cluster mode", async () => {
+    const key = await newKey({ rpm_limit: 30 });
+    await servedEverywhere(key);
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await sleep(60_000 - intoMinute + 200);
+    await redis!.kill();
+    await everyNodeIn("local-share");
+    const results = await hammer(key, "counted", 30, 90);
+    const admitted = results.filter((r) => r.status === 200).length;
+    // Each of the three nodes admits its share, ⌈30 ÷ 3⌉, from its own counts.
+    expect(admitted).toBe(30);
+    await redis!.restart();
+    await everyNodeIn("cluster");
+  }, 120_000);
+
+  async function everyNodeIn(mode: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (const node of nodes) {
+      for (;;) {
+        const r = (await (await fetch(`${node.origin}/health/readiness`)).json()) as {
+          limits: { mode: string };
+        };
+        if (r.limits.mode === mode) break;
+        if (Date.now() > deadline)
+          throw new Error(`${node.name} never in ${mode}: ${JSON.stringify(r)}`);
+        await sleep(100);
+      }
+    }
+  }
 }

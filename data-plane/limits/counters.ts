@@ -19,11 +19,22 @@ export class WindowedSum {
   /** The control plane's figure for this window, written to Redis if Redis has none. */
   seed = 0;
   seeded = false;
+  /** `known` was read from Redis in this window (until then a node cannot judge the cluster). */
+  fresh = false;
   lastUsed = 0;
   /** What the window was computed from (a snapshot entry): a new one may move the window. */
   source: unknown;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly active: Set<WindowedSum>,
+  ) {}
+
+  /** Marks it in use: the background sync keeps it current while it is. */
+  touch(now: number): void {
+    this.lastUsed = now;
+    this.active.add(this);
+  }
 
   /** Moves to the window ending at `windowEnd` (a no-op within the same window). */
   roll(windowEnd: number, seed = 0): void {
@@ -32,6 +43,7 @@ export class WindowedSum {
     this.known = seed;
     this.seed = seed;
     this.seeded = seed === 0;
+    this.fresh = false;
     this.pending = 0;
     this.pushing = 0;
     this.own = 0;
@@ -62,10 +74,21 @@ export class Gauge {
   unsynced = 0;
   /** Our level changed since it was last sent. */
   dirty = false;
+  /** `others` was read from Redis at least once. */
+  fresh = false;
   lastSentAt = 0;
   lastUsed = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly active: Set<Gauge>,
+  ) {}
+
+  /** Marks it in use: the background sync keeps it current while it is. */
+  touch(now: number): void {
+    this.lastUsed = now;
+    this.active.add(this);
+  }
 
   get value(): number {
     return this.local + this.others;

@@ -118,6 +118,7 @@ export class Limits {
     }
     if (l.maxParallelRequests !== undefined) {
       const g = c.parallel;
+      g.touch(now);
       if (g.value + 1 > l.maxParallelRequests) {
         this.refused("parallel", s);
         throw new LimitError(
@@ -126,10 +127,13 @@ export class Limits {
           1,
         );
       }
-      if (this.mustSync(g.unsynced, 1, l.maxParallelRequests)) verdict = WAIT;
+      if (this.unread(g.fresh) || this.mustSync(g.unsynced, 1, l.maxParallelRequests))
+        verdict = WAIT;
     }
     if (l.maxBudget !== undefined || l.softBudget !== undefined) this.rollBudget(s, c, now);
     if (l.maxBudget !== undefined) {
+      c.spend.touch(now);
+      c.reserved.touch(now);
       const committed = c.spend.value + c.reserved.value;
       if (committed >= l.maxBudget) {
         this.refused("budget", s);
@@ -140,7 +144,11 @@ export class Limits {
           "budget_exceeded",
         );
       }
-      if (this.mustSync(c.reserved.unsynced, estimate.worstCost, l.maxBudget, false))
+      if (
+        this.unread(c.spend.fresh) ||
+        this.unread(c.reserved.fresh) ||
+        this.mustSync(c.reserved.unsynced, estimate.worstCost, l.maxBudget, false)
+      )
         verdict = WAIT;
     }
     return verdict;
@@ -155,6 +163,7 @@ export class Limits {
     unit: "requests" | "tokens",
     verdict: Verdict,
   ): Verdict {
+    c.touch(now);
     const localShare = this.counters.mode === "local-share";
     const used = localShare ? c.own : c.value;
     const cap = localShare ? this.counters.share(limit) : limit;
@@ -173,7 +182,14 @@ export class Limits {
         ],
       );
     }
+    // A counter never read from Redis in this window knows nothing of the other nodes yet.
+    if (this.unread(c.fresh)) return WAIT;
     return this.mustSync(c.unsynced, amount, limit) ? WAIT : verdict;
+  }
+
+  /** In a cluster, a counter not yet read from Redis must be before it can admit. */
+  private unread(fresh: boolean): boolean {
+    return !fresh && this.counters.mode === "cluster";
   }
 
   /** True when admitting `amount` more would take this node past its unsynced allowance. */
@@ -200,21 +216,21 @@ export class Limits {
       used.push(c);
       if (l.rpmLimit !== undefined) {
         c.requests.add(1);
-        c.requests.lastUsed = now;
+        c.requests.touch(now);
         requests = tighter(requests, l.rpmLimit, c.requests);
       }
       if (l.tpmLimit !== undefined) {
         c.tokens.add(estimate.tokens);
-        c.tokens.lastUsed = now;
+        c.tokens.touch(now);
         tokens = tighter(tokens, l.tpmLimit, c.tokens);
       }
       if (l.maxParallelRequests !== undefined) {
         c.parallel.add(1);
-        c.parallel.lastUsed = now;
+        c.parallel.touch(now);
       }
       if (l.maxBudget !== undefined) {
         c.reserved.add(estimate.worstCost);
-        c.reserved.lastUsed = now;
+        c.reserved.touch(now);
       }
     }
     return new Granted(this, subjects, used, estimate, rateHeaders(requests, tokens, now));
@@ -246,7 +262,7 @@ export class Limits {
     this.rollBudget(s, c, now);
     const before = c.spend.value;
     c.spend.add(cost);
-    c.spend.lastUsed = now;
+    c.spend.touch(now);
     const soft = s.limits.softBudget;
     if (soft !== undefined && before < soft && before + cost >= soft) {
       this.alerts.softBudgetCrossed(s, before + cost, c.spend.windowEnd);

@@ -46,6 +46,10 @@ const KEY_GRACE_MS = 60_000;
 export class SharedCounters {
   private readonly sums = new Map<string, WindowedSum>();
   private readonly gauges = new Map<string, Gauge>();
+  /** The counters in use lately: each tick syncs these only, however many exist. */
+  private readonly activeSums = new Set<WindowedSum>();
+  private readonly activeGauges = new Set<Gauge>();
+  private lastSweep = 0;
   private readonly redis: Redis | undefined;
   private readonly prefix: string;
   private readonly syncMs: number;
@@ -110,7 +114,7 @@ export class SharedCounters {
   sum(name: string): WindowedSum {
     let c = this.sums.get(name);
     if (c === undefined) {
-      c = new WindowedSum(name);
+      c = new WindowedSum(name, this.activeSums);
       this.sums.set(name, c);
     }
     return c;
@@ -119,7 +123,7 @@ export class SharedCounters {
   gauge(name: string): Gauge {
     let g = this.gauges.get(name);
     if (g === undefined) {
-      g = new Gauge(name);
+      g = new Gauge(name, this.activeGauges);
       this.gauges.set(name, g);
     }
     return g;
@@ -222,12 +226,14 @@ export class SharedCounters {
     };
     const { nodeId } = this.options;
 
-    for (const [name, c] of this.sums) {
-      if (c.windowEnd <= now - KEY_GRACE_MS || now - c.lastUsed > FORGET_MS) {
-        if (c.pending === 0 && c.pushing === 0) this.sums.delete(name);
+    if (now - this.lastSweep > FORGET_MS) this.sweep(now);
+    for (const c of this.activeSums) {
+      if (c.pending === 0 && c.pushing === 0 && now - c.lastUsed > ACTIVE_MS) {
+        this.activeSums.delete(c);
         continue;
       }
-      const key = `${this.prefix}s:${name}:${c.windowEnd}`;
+      if (c.windowEnd <= now - KEY_GRACE_MS) continue;
+      const key = `${this.prefix}s:${c.name}:${c.windowEnd}`;
       const expireAt = c.windowEnd + KEY_GRACE_MS;
       if (!c.seeded) {
         // The control plane's figure for this window, unless a node wrote it first.
@@ -248,6 +254,7 @@ export class SharedCounters {
             if (c.windowEnd !== windowEnd) return;
             c.pushing -= sent;
             c.known = Number(total) - c.pushing;
+            c.fresh = true;
           },
           () => {
             // Not counted by Redis: send it again next time.
@@ -262,14 +269,19 @@ export class SharedCounters {
         const windowEnd = c.windowEnd;
         pipeline.get(key);
         expect((total) => {
-          if (c.windowEnd === windowEnd && c.pushing === 0 && total !== null)
-            c.known = Number(total);
+          if (c.windowEnd !== windowEnd || c.pushing !== 0) return;
+          if (total !== null) c.known = Number(total);
+          c.fresh = true;
         });
       }
     }
 
-    for (const [name, g] of this.gauges) {
-      const key = `${this.prefix}g:${name}`;
+    for (const g of this.activeGauges) {
+      if (g.local === 0 && !g.dirty && now - g.lastUsed > ACTIVE_MS) {
+        this.activeGauges.delete(g);
+        continue;
+      }
+      const key = `${this.prefix}g:${g.name}`;
       if (g.dirty || (g.local !== 0 && now - g.lastSentAt >= HEARTBEAT_MS)) {
         const unsynced = g.unsynced;
         g.dirty = false;
@@ -291,9 +303,8 @@ export class SharedCounters {
         pipeline.hgetall(key);
         expect((fields) => {
           g.others = sumOthers(fields as Record<string, string>, nodeId, now);
+          g.fresh = true;
         });
-      } else if (g.local === 0 && now - g.lastUsed > FORGET_MS) {
-        this.gauges.delete(name);
       }
     }
 
@@ -319,6 +330,18 @@ export class SharedCounters {
       const [err, value] = results?.[i] ?? [new Error("no reply"), null];
       if (err === null) replies[i]?.(value);
       else failures[i]?.();
+    }
+  }
+
+  /** Forgets counters unused for a while (their Redis keys expire on their own). */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [name, c] of this.sums) {
+      if (!this.activeSums.has(c) && now - c.lastUsed > FORGET_MS) this.sums.delete(name);
+    }
+    for (const [name, g] of this.gauges) {
+      if (!this.activeGauges.has(g) && g.local === 0 && now - g.lastUsed > FORGET_MS)
+        this.gauges.delete(name);
     }
   }
 

@@ -135,4 +135,18 @@ withRedis("limits shared through Redis", () => {
     ).filter((x) => x !== undefined).length;
     expect(fromB).toBe(70);
   });
+
+  it("makes a node that never served a key read the cluster's spend before admitting it", async () => {
+    const prefix = `test-${randomBytes(4).toString("hex")}:`;
+    const a = await counters(REDIS_URL, "a", prefix);
+    const b = await counters(REDIS_URL, "b", prefix);
+    const caller = keyCaller({ maxBudget: 1 });
+    const first = await node(a).admit(caller, settings, estimate);
+    first.settle(100, 1.2);
+    await a.nextSync();
+    // b has never seen this key: its first request must still find the budget spent.
+    await expect(
+      Promise.resolve().then(() => node(b).admit(caller, settings, estimate)),
+    ).rejects.toThrow(/Budget exceeded/);
+  });
 });

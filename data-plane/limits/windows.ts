@@ -20,7 +20,7 @@ const NO_END = 8.64e15;
  * The budget window `now` falls in. Windows of `duration` follow each other from
  * `resetAt` (the end of the window the control plane last reset, `budget_reset_at`);
  * `spend` belongs to that window only. Without a known `resetAt`, windows are counted
- * from the epoch. Without a duration the budget never resets.
+ * from the epoch. Without a duration the budget never resets on its own.
  */
 export function budgetWindow(
   now: number,
@@ -28,7 +28,9 @@ export function budgetWindow(
   resetAt: number | undefined,
   spend: number,
 ): BudgetWindow {
-  if (duration === undefined) return { end: NO_END, seed: spend };
+  // A budget that never resets: one window, but a manual reset (which stamps
+  // budget_reset_at) starts a new one.
+  if (duration === undefined) return { end: NO_END + (resetAt ?? 0), seed: spend };
   if (resetAt !== undefined && now < resetAt) return { end: resetAt, seed: spend };
   const anchor = resetAt ?? 0;
   const seed = resetAt === undefined ? spend : 0;

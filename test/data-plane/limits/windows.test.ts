@@ -10,6 +10,9 @@ describe("limit windows", () => {
 
   it("keeps a budget without a duration for ever, with the spend the control plane knows", () => {
     expect(budgetWindow(T, undefined, undefined, 3)).toMatchObject({ seed: 3 });
+    // A manual reset (budget_reset_at stamped) starts a new window, from zero spend.
+    const reset = budgetWindow(T, undefined, T - 1000, 0);
+    expect(reset.end).not.toBe(budgetWindow(T, undefined, undefined, 3).end);
   });
 
   it("uses the control plane's spend until budget_reset_at, and starts from zero after", () => {

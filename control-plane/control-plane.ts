@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { openDatabase, type Database } from "../prisma/client.js";
 import { applyMigrations } from "../prisma/migrate.js";
 import type { Config } from "../schema/config.js";
-import type { SnapshotDelta } from "../schema/bus-messages.js";
+import type { SnapshotDelta, SnapshotMessage } from "../schema/bus-messages.js";
 import type { Snapshot } from "../schema/snapshot.js";
 import { MASTER_PRINCIPAL, type Principal } from "./auth/principal.js";
 import { resolvePrincipal } from "./auth/resolve-principal.js";
@@ -15,7 +15,13 @@ import { TeamService } from "./services/teams.js";
 import { UserService } from "./services/users.js";
 import type { NodeRegistry } from "./nodes/node-registry.js";
 import { sha256Hex } from "./snapshot/build-from-config.js";
+import { applyDeltaToSnapshot } from "./snapshot/apply-delta.js";
 import { buildSnapshot } from "./snapshot/build-snapshot.js";
+import {
+  type ChangeCoordinator,
+  type PublishedVersion,
+  SOLO_COORDINATOR,
+} from "./snapshot/change-coordinator.js";
 import { refreshSnapshot } from "./snapshot/refresh-snapshot.js";
 
 export interface ControlPlaneOptions {
@@ -28,6 +34,13 @@ export interface ControlPlaneOptions {
    * published to the nodes).
    */
   onSnapshot(snapshot: Snapshot, change: string, delta: SnapshotDelta | undefined): unknown;
+  /**
+   * Several control planes (distributed mode): who may publish the next version. Absent:
+   * this control plane is alone.
+   */
+  coordinator?: ChangeCoordinator;
+  /** A snapshot taken over from another control plane (its delta, or a catch-up rebuild). */
+  onPeerSnapshot?(snapshot: Snapshot): void;
 }
 
 /** A committed change, as admins see it stream by. */
@@ -130,37 +143,105 @@ export class ControlPlane {
     await this.database.close();
   }
 
-  /** Rebuilds are serialised so that snapshots are handed on in version order. */
+  /**
+   * A snapshot message another control plane published (distributed mode with several
+   * control planes): its delta is applied when it follows ours; when we are further behind,
+   * we rebuild from the database (which has every committed change) at its version.
+   */
+  receivePeer(message: SnapshotMessage): void {
+    const next = this.rebuilding.then(async () => {
+      const current = this.current;
+      if (current === undefined) return;
+      if (message.type === "version") {
+        if (message.version > current.version) await this.catchUp(message);
+        return;
+      }
+      const delta = message.delta;
+      // Ours coming back, or older than what we have.
+      if (delta.version <= current.version) return;
+      if (delta.baseVersion !== current.version) {
+        await this.catchUp({ version: delta.version, builtAt: delta.builtAt });
+        return;
+      }
+      const snapshot = applyDeltaToSnapshot(current, delta);
+      this.adopt(snapshot);
+      this.emitChange(snapshot, delta.change);
+    });
+    this.rebuilding = next.catch((err: unknown) =>
+      this.options.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        "could not take over another control plane's snapshot",
+      ),
+    );
+  }
+
+  /** Our snapshot rebuilt from the database, as the version another control plane published. */
+  private async catchUp(latest: PublishedVersion): Promise<void> {
+    const snapshot = await buildSnapshot(this.database.prisma, this.options.config, latest.version);
+    // The same version and build time as the peer's, so nodes see one snapshot, not two.
+    snapshot.builtAt = latest.builtAt;
+    this.adopt(snapshot);
+    this.options.logger.info({ version: latest.version }, "caught up with another control plane");
+  }
+
+  private adopt(snapshot: Snapshot): void {
+    this.current = snapshot;
+    this.version = snapshot.version;
+    this.options.onPeerSnapshot?.(snapshot);
+  }
+
+  private emitChange(snapshot: Snapshot, change: string): void {
+    const event: ChangeEvent = {
+      version: snapshot.version,
+      change,
+      at: new Date(snapshot.builtAt),
+    };
+    for (const listener of this.changeListeners) listener(event);
+  }
+
+  /**
+   * Rebuilds are serialised so that snapshots are handed on in version order; with other
+   * control planes, each is built on the latest version any of them published, under a
+   * lock they share.
+   */
   private changed(what: string, refs?: ChangeRefs): Promise<void> {
     const next = this.rebuilding.then(async () => {
-      // After start, only what the change touched is reread; the delta comes with it.
-      const { snapshot, delta } =
-        refs !== undefined && this.current !== undefined
-          ? await refreshSnapshot(
-              this.database.prisma,
-              this.options.config,
-              this.current,
-              refs,
-              what,
-            )
-          : {
-              snapshot: await buildSnapshot(
+      const coordinator = this.options.coordinator ?? SOLO_COORDINATOR;
+      const latest = await coordinator.acquire();
+      let published: PublishedVersion | undefined;
+      try {
+        if (
+          latest !== undefined &&
+          this.current !== undefined &&
+          latest.version > this.current.version
+        )
+          await this.catchUp(latest);
+        const version = Math.max(this.version, latest?.version ?? 0) + 1;
+        // After start, only what the change touched is reread; the delta comes with it.
+        const { snapshot, delta } =
+          refs !== undefined && this.current !== undefined
+            ? await refreshSnapshot(
                 this.database.prisma,
                 this.options.config,
-                this.version + 1,
-              ),
-              delta: undefined,
-            };
-      this.version = snapshot.version;
-      this.current = snapshot;
-      await this.options.onSnapshot(snapshot, what, delta);
-      const event: ChangeEvent = {
-        version: snapshot.version,
-        change: what,
-        at: new Date(snapshot.builtAt),
-      };
-      for (const listener of this.changeListeners) listener(event);
-      this.options.logger.debug({ version: snapshot.version, change: what }, "snapshot rebuilt");
+                this.current,
+                refs,
+                what,
+              )
+            : {
+                snapshot: await buildSnapshot(this.database.prisma, this.options.config, version),
+                delta: undefined,
+              };
+        snapshot.version = version;
+        if (delta !== undefined) delta.version = version;
+        this.version = version;
+        this.current = snapshot;
+        await this.options.onSnapshot(snapshot, what, delta);
+        published = { version, builtAt: snapshot.builtAt };
+        this.emitChange(snapshot, what);
+        this.options.logger.debug({ version, change: what }, "snapshot rebuilt");
+      } finally {
+        await coordinator.release(published);
+      }
     });
     this.rebuilding = next.catch(() => undefined);
     return next;

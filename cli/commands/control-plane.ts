@@ -4,6 +4,7 @@ import { loadConfigFile } from "../../control-plane/config/load-config.js";
 import { ControlPlane } from "../../control-plane/control-plane.js";
 import { ControlPlaneServer } from "../../control-plane/http/control-plane-server.js";
 import { NodeRegistry } from "../../control-plane/nodes/node-registry.js";
+import { RedisChangeCoordinator } from "../../control-plane/snapshot/change-coordinator.js";
 import { SnapshotPublisher } from "../../control-plane/snapshot/publisher.js";
 import { redactDatabaseUrl, resolveDatabaseUrl } from "../../prisma/client.js";
 import { busChannels } from "../../bus/channels.js";
@@ -81,13 +82,19 @@ async function startControlPlane(
   const bus = new RedisBus(flags.redis, { logger });
   await bus.start();
   const publisher = new SnapshotPublisher(bus, channels.snapshot, logger);
+  // Other control planes may run beside this one: share the version sequence with them.
+  const coordinator = new RedisChangeCoordinator(flags.redis, flags.busPrefix, logger);
+  await coordinator.start();
   const databaseUrl = resolveDatabaseUrl(loaded.config.general_settings?.database_url);
   const cp = await ControlPlane.start({
     config: loaded.config,
     databaseUrl,
     logger,
+    coordinator,
     onSnapshot: (snapshot, change, delta) => publisher.publish(snapshot, change, delta),
+    onPeerSnapshot: (snapshot) => publisher.adopt(snapshot),
   });
+  await publisher.listen((message) => cp.receivePeer(message));
   publisher.start();
   const nodes = new NodeRegistry(bus, channels.nodes, () => cp.snapshot().version);
   await nodes.start();
@@ -116,6 +123,7 @@ async function startControlPlane(
       publisher.stop();
       await nodes.stop();
       await cp.stop();
+      await coordinator.stop();
       await bus.stop();
     },
   };

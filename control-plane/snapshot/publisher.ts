@@ -1,6 +1,10 @@
 import type { Logger } from "pino";
 import type { Bus } from "../../bus/bus.js";
-import type { SnapshotDelta, SnapshotMessage } from "../../schema/bus-messages.js";
+import {
+  type SnapshotDelta,
+  type SnapshotMessage,
+  SnapshotMessageSchema,
+} from "../../schema/bus-messages.js";
 import type { Snapshot } from "../../schema/snapshot.js";
 import { diffSnapshots } from "./diff-snapshots.js";
 
@@ -14,6 +18,7 @@ export class SnapshotPublisher {
   private previous: Snapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -38,8 +43,31 @@ export class SnapshotPublisher {
     this.timer.unref();
   }
 
+  /**
+   * Hands every snapshot message on the channel to `handler` (other control planes'
+   * deltas and version beats; ours come back too, and are recognised by their version).
+   */
+  async listen(handler: (message: SnapshotMessage) => void): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe(this.channel, (text) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return;
+      }
+      const message = SnapshotMessageSchema.safeParse(parsed);
+      if (message.success) handler(message.data);
+    });
+  }
+
+  /** Takes `snapshot` as the base of the next delta and beat, without publishing it. */
+  adopt(snapshot: Snapshot): void {
+    this.previous = snapshot;
+  }
+
   stop(): void {
     clearInterval(this.timer);
+    void this.unsubscribe?.().catch(() => undefined);
   }
 
   /** Publishes the change's delta (or, without one, the diff from the last snapshot). */

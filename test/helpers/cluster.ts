@@ -269,6 +269,29 @@ export class Cluster {
     return { name: "control-plane", port, origin: `http://127.0.0.1:${port}`, process };
   }
 
+  /**
+   * Starts another control plane beside the first (same database, Redis and bus prefix),
+   * on a port of its own; nodes keep fetching from the first.
+   */
+  async startPeerControlPlane(name: string): Promise<ServerProcess> {
+    this.dir ??= await mkdtemp(join(tmpdir(), "switchyard-cluster-"));
+    const config = join(this.dir, "config.yaml");
+    await writeFile(config, this.options.configYaml);
+    const port = await freePort();
+    const process = this.spawnCli(
+      name,
+      [
+        "control-plane",
+        ...["--config", config, "--port", String(port), "--host", "127.0.0.1"],
+        ...["--redis", this.options.redisUrl, "--node-token", this.nodeToken],
+        ...["--bus-prefix", this.busPrefix],
+      ],
+      { DATABASE_URL: this.options.databaseUrl },
+    );
+    await process.waitForLine(/"msg":"Switchyard control plane listening on http:\/\//);
+    return { name, port, origin: `http://127.0.0.1:${port}`, process };
+  }
+
   /** Starts a data-plane node; resolves once it listens (it has its first snapshot by then). */
   async startNode(nodeId: string): Promise<ServerProcess> {
     const port = await freePort();

@@ -32,6 +32,8 @@ export interface Admission {
   settle(tokens: number, cost: number): void;
 }
 
+/** Subjects idle this long have their counters forgotten (their totals stay in Redis). */
+const SWEEP_MS = 10 * 60_000;
 /** How long a request may wait for syncs before it is refused as too contended (ms). */
 const MAX_WAIT_MS = 5_000;
 
@@ -49,6 +51,7 @@ export class Limits {
     global: new Map(),
   };
 
+  private lastSweep = Date.now();
   /** Refusals so far, by `limit:subject kind` (e.g. `rpm:key`), for /metrics. */
   readonly refusals = new Map<string, number>();
 
@@ -72,6 +75,8 @@ export class Limits {
     estimate: Estimate,
     now = Date.now(),
   ): Admission | Promise<Admission> {
+    // Alone, these counters are the only record of spend in the window: they stay.
+    if (now - this.lastSweep > SWEEP_MS && this.counters.mode === "cluster") this.sweep(now);
     if (caller.kind === "master") return this.masterAdmission(settings);
     const subjects = subjectsOf(caller, settings);
     if (subjects.length === 0) return NO_LIMITS;
@@ -280,6 +285,24 @@ export class Limits {
           this.addSpend(g, this.countersOf(g), cost, Date.now());
       },
     };
+  }
+
+  /** Forgets the counters of subjects idle for a while (keys come and go by the thousand). */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const map of Object.values(this.bySubject)) {
+      for (const [id, c] of map) {
+        const idle =
+          now - Math.max(c.requests.lastUsed, c.tokens.lastUsed, c.spend.lastUsed) > SWEEP_MS &&
+          now - Math.max(c.parallel.lastUsed, c.reserved.lastUsed) > SWEEP_MS &&
+          c.parallel.local === 0 &&
+          c.reserved.local === 0 &&
+          c.spend.unsynced === 0 &&
+          c.requests.unsynced === 0 &&
+          c.tokens.unsynced === 0;
+        if (idle) map.delete(id);
+      }
+    }
   }
 
   private countersOf(s: Subject): SubjectCounters {

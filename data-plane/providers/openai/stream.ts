@@ -1,5 +1,6 @@
 import type { StreamAnswer, Usage } from "../types.js";
 import { sseData } from "../../upstream/sse-events.js";
+import { billedUsage, type WireUsage } from "./usage.js";
 
 const HAS_USAGE = /"usage":\s*\{/;
 
@@ -14,8 +15,8 @@ export function openAIStream(body: AsyncIterable<Uint8Array>, includeUsage: bool
     for await (const data of sseData(body)) {
       if (data === "[DONE]") return;
       if (HAS_USAGE.test(data)) {
-        const parsed = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
-        if (parsed.usage) usage = parsed.usage;
+        const parsed = JSON.parse(data) as { usage?: WireUsage | null; choices?: unknown[] };
+        if (parsed.usage) usage = billedUsage(parsed.usage);
         if (!includeUsage && Array.isArray(parsed.choices) && parsed.choices.length === 0) continue;
       }
       yield data;

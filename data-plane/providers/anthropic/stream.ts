@@ -1,6 +1,8 @@
 import { ApiError } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
 import { sseData } from "../../upstream/sse-events.js";
+import { ChunkWriter } from "../chunk-writer.js";
+import { STRING_CAPTURE, seq, shape, UINT } from "../json-shape.js";
 import type { StreamAnswer, Usage } from "../types.js";
 import { anthropicStreamError } from "./errors.js";
 import { finishReason, isToolUse } from "./response.js";
@@ -23,23 +25,25 @@ export function anthropicStream(
   async function* chunks(): AsyncGenerator<string> {
     const counts: AnthropicUsage = {};
     const toolIndexes = new Map<number, number>();
-    let head = { id: "", object: "chat.completion.chunk", created: 0, model: deployment.model };
+    let out = new ChunkWriter("", 0, deployment.model);
     const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-      JSON.stringify({
-        ...head,
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      });
+      out.delta(delta, finish);
 
     for await (const data of sseData(body)) {
+      // Most events are text deltas: read their text without JSON.parse.
+      const text = TEXT_DELTA.exec(data);
+      if (text !== null) {
+        yield out.rawText(text[1]!);
+        continue;
+      }
       const event = parseEvent(data, deployment);
       switch (event.type) {
         case "message_start":
-          head = {
-            ...head,
-            id: event.message.id,
-            created: Math.floor(Date.now() / 1000),
-            model: event.message.model || deployment.model,
-          };
+          out = new ChunkWriter(
+            event.message.id,
+            Math.floor(Date.now() / 1000),
+            event.message.model || deployment.model,
+          );
           mergeUsage(counts, event.message.usage);
           yield chunk({ role: "assistant", content: "" });
           break;
@@ -83,7 +87,7 @@ export function anthropicStream(
           break;
         case "message_stop":
           usage = openAIUsage(counts);
-          if (includeUsage) yield JSON.stringify({ ...head, choices: [], usage });
+          if (includeUsage) yield out.usage(usage);
           return;
         case "error":
           throw anthropicStreamError(event.error ?? {}, deployment);
@@ -104,6 +108,17 @@ export function anthropicStream(
 
   return { kind: "stream", chunks: chunks(), usage: () => usage };
 }
+
+/**
+ * A `content_block_delta` event with a `text_delta`, exactly: `{"type":
+ * "content_block_delta","index":N,"delta":{"type":"text_delta","text":"..."}}`, keys in
+ * Anthropic's order. Group 1 is the text, still JSON-escaped.
+ */
+export const TEXT_DELTA = shape(
+  seq("\\{", '"type"', ":", '"content_block_delta"', ",", '"index"', ":", UINT) +
+    seq(",", '"delta"', ":", "\\{", '"type"', ":", '"text_delta"', ",", '"text"', ":") +
+    seq(STRING_CAPTURE, "\\}", "\\}"),
+);
 
 function parseEvent(data: string, deployment: Deployment): AnthropicStreamEvent {
   try {

@@ -5,76 +5,129 @@ export interface SseEventType {
 }
 
 /**
- * The `data` field of each server-sent event in a byte stream, in order (the WHATWG
- * event-stream rules: CRLF, LF or CR line ends, `:` comments, one leading space of a value
- * removed, multi-line data joined with "\n", events without data not dispatched). An event
- * left open when the stream ends is dispatched too, as upstreams that omit the last blank
- * line mean it. Written for the hot path: one string scan per chunk, no object per event;
- * pass `type` to read each event's `event:` field after it is yielded.
+ * The `data` field of each server-sent event in a byte stream, in order, as SseReader
+ * reads them; pass `type` to read each event's `event:` field after it is yielded.
  */
 export async function* sseData(
   body: AsyncIterable<Uint8Array>,
   type?: SseEventType,
 ): AsyncGenerator<string> {
-  const decoder = new Utf8Chunks();
-  let buffer = "";
-  let afterCR = false;
-  let data: string | undefined;
-  let event = "";
-  for await (const bytes of body) {
-    let text = decoder.decode(bytes);
-    if (text === "") continue;
-    if (afterCR && text.charCodeAt(0) === LF) text = text.slice(1);
+  const sse = new SseReader(body);
+  try {
+    for (let events = await sse.next(); events !== undefined; events = await sse.next()) {
+      for (let i = 0; i < events.length; i++) {
+        if (type !== undefined) type.event = sse.types[i]!;
+        yield events[i]!;
+      }
+    }
+  } finally {
+    await sse.close();
+  }
+}
+
+/**
+ * Server-sent events from a byte stream, by the WHATWG event-stream rules: CRLF, LF or CR
+ * line ends, `:` comments, one leading space of a value removed, multi-line data joined
+ * with "\n", events without data not dispatched. An event left open when the stream ends
+ * is dispatched too, as upstreams that omit the last blank line mean it. Each `next()`
+ * resolves with the events the next upstream chunk completed (possibly none), or undefined
+ * at the end: one await per chunk rather than an async-generator step per event, since
+ * this is every stream's hot path. Call `close()` when stopping early (it releases the
+ * upstream body).
+ */
+export class SseReader {
+  /** The `event:` field of each event of the last batch ("message" when it had none). */
+  readonly types: string[] = [];
+  private readonly batch: string[] = [];
+  private readonly chunks: AsyncIterator<Uint8Array>;
+  private readonly decoder = new Utf8Chunks();
+  private buffer = "";
+  private afterCR = false;
+  private data: string | undefined;
+  private event = "";
+  private done = false;
+
+  constructor(body: AsyncIterable<Uint8Array>) {
+    this.chunks = body[Symbol.asyncIterator]();
+  }
+
+  /** The events of the next chunk; the array is reused by the next call. */
+  async next(): Promise<readonly string[] | undefined> {
+    this.batch.length = 0;
+    this.types.length = 0;
+    if (this.done) return undefined;
+    const chunk = await this.chunks.next();
+    if (chunk.done === true) {
+      this.done = true;
+      this.finish();
+      return this.batch.length > 0 ? this.batch : undefined;
+    }
+    this.feed(this.decoder.decode(chunk.value));
+    return this.batch;
+  }
+
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.chunks.return?.();
+  }
+
+  private feed(decoded: string): void {
+    let text = decoded;
+    if (text === "") return;
+    if (this.afterCR && text.charCodeAt(0) === LF) text = text.slice(1);
     if (text.includes("\r")) {
-      afterCR = text.charCodeAt(text.length - 1) === CR;
+      this.afterCR = text.charCodeAt(text.length - 1) === CR;
       text = text.replace(CR_LINE_ENDS, "\n");
     } else {
-      afterCR = false;
+      this.afterCR = false;
     }
-    buffer = buffer === "" ? text : buffer + text;
+    const buffer = this.buffer === "" ? text : this.buffer + text;
     let start = 0;
     let end = buffer.indexOf("\n");
     while (end >= 0) {
-      if (end === start) {
-        if (data !== undefined) {
-          if (type !== undefined) type.event = event === "" ? "message" : event;
-          yield data;
-          data = undefined;
-        }
-        event = "";
-      } else if (buffer.startsWith("data:", start)) {
+      if (end === start) this.dispatch();
+      else if (buffer.startsWith("data:", start)) {
         const from = buffer.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
-        const value = buffer.slice(from, end);
-        data = data === undefined ? value : `${data}\n${value}`;
+        this.addData(buffer.slice(from, end));
       } else if (buffer.charCodeAt(start) !== COLON) {
-        const colon = buffer.indexOf(":", start);
-        const nameEnd = colon < 0 || colon > end ? end : colon;
-        const name = buffer.slice(start, nameEnd);
-        let from = nameEnd === end ? end : nameEnd + 1;
-        if (buffer.charCodeAt(from) === SPACE && from < end) from++;
-        const value = buffer.slice(from, end);
-        if (name === "data") data = data === undefined ? value : `${data}\n${value}`;
-        else if (name === "event") event = value;
-        // id and retry concern reconnecting clients; an upstream call is never resumed.
+        this.field(buffer.slice(start, end));
       }
       start = end + 1;
       end = buffer.indexOf("\n", start);
     }
-    buffer = start === buffer.length ? "" : buffer.slice(start);
+    this.buffer = start === buffer.length ? "" : buffer.slice(start);
   }
-  buffer += decoder.end();
-  // The last line and event, when the upstream did not end them.
-  if (buffer !== "") {
-    const colon = buffer.indexOf(":");
-    const name = colon < 0 ? buffer : buffer.slice(0, colon);
-    let value = colon < 0 ? "" : buffer.slice(colon + 1);
+
+  /** The last line and event, when the upstream did not end them. */
+  private finish(): void {
+    const rest = this.buffer + this.decoder.end();
+    this.buffer = "";
+    if (rest !== "" && rest.charCodeAt(0) !== COLON) this.field(rest);
+    this.dispatch();
+  }
+
+  private field(line: string): void {
+    const colon = line.indexOf(":");
+    const name = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === SPACE) value = value.slice(1);
-    if (name === "data") data = data === undefined ? value : `${data}\n${value}`;
-    else if (name === "event") event = value;
+    if (name === "data") this.addData(value);
+    else if (name === "event") this.event = value;
+    // id and retry concern reconnecting clients; an upstream call is never resumed.
   }
-  if (data !== undefined) {
-    if (type !== undefined) type.event = event === "" ? "message" : event;
-    yield data;
+
+  private addData(value: string): void {
+    this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+  }
+
+  private dispatch(): void {
+    if (this.data !== undefined) {
+      this.batch.push(this.data);
+      this.types.push(this.event === "" ? "message" : this.event);
+      this.data = undefined;
+    }
+    this.event = "";
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiError } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
-import { sseData } from "../../upstream/sse-events.js";
+import { SseReader } from "../../upstream/sse-events.js";
 import { ChunkWriter } from "../chunk-writer.js";
 import { arrayOf, objectOf, STRING, STRING_CAPTURE, seq, shape, UINT } from "../json-shape.js";
 import type { StreamAnswer } from "../types.js";
@@ -35,40 +35,47 @@ export function geminiStream(
   async function* chunks(): AsyncGenerator<string> {
     let out: ChunkWriter | undefined;
     const choices = new Map<number, ChoiceState>();
-    for await (const data of sseData(body)) {
-      // After the first event, most are one candidate's next text: no JSON.parse for those.
-      const piece = out !== undefined && choices.has(0) ? TEXT_PIECE.exec(data) : null;
-      if (piece !== null && out !== undefined) {
-        if (piece[2] !== undefined) usageText = piece[2];
-        if (piece[1] !== "") yield out.rawText(piece[1]!);
-        continue;
+    const sse = new SseReader(body);
+    try {
+      for (let events = await sse.next(); events !== undefined; events = await sse.next()) {
+        for (const data of events) {
+          // After the first event, most are one candidate's next text: no JSON.parse for those.
+          const piece = out !== undefined && choices.has(0) ? TEXT_PIECE.exec(data) : null;
+          if (piece !== null && out !== undefined) {
+            if (piece[2] !== undefined) usageText = piece[2];
+            if (piece[1] !== "") yield out.rawText(piece[1]!);
+            continue;
+          }
+          if (data.trim() === "") continue;
+          const event = parseEvent(data);
+          if (event.error !== undefined) {
+            throw geminiError(event.error, undefined, undefined, deployment);
+          }
+          if (event.usageMetadata !== undefined) {
+            usage = usageFromMetadata(event.usageMetadata);
+            usageText = undefined;
+          }
+          if (choices.size === 0) {
+            const blocked = blockedError(event);
+            if (blocked !== undefined) throw blocked;
+          }
+          out ??= new ChunkWriter(
+            completionId(event),
+            Math.floor(Date.now() / 1000),
+            event.modelVersion ?? deployment.model,
+          );
+          for (const [i, candidate] of (event.candidates ?? []).entries()) {
+            const index = candidate.index ?? i;
+            const state = choices.get(index) ?? { ids: new ToolCallIds(), toolCalls: 0 };
+            const chunk = choiceDelta(candidate, index, state, !choices.has(index), out);
+            if (chunk === undefined) continue;
+            choices.set(index, state);
+            yield chunk;
+          }
+        }
       }
-      if (data.trim() === "") continue;
-      const event = parseEvent(data);
-      if (event.error !== undefined) {
-        throw geminiError(event.error, undefined, undefined, deployment);
-      }
-      if (event.usageMetadata !== undefined) {
-        usage = usageFromMetadata(event.usageMetadata);
-        usageText = undefined;
-      }
-      if (choices.size === 0) {
-        const blocked = blockedError(event);
-        if (blocked !== undefined) throw blocked;
-      }
-      out ??= new ChunkWriter(
-        completionId(event),
-        Math.floor(Date.now() / 1000),
-        event.modelVersion ?? deployment.model,
-      );
-      for (const [i, candidate] of (event.candidates ?? []).entries()) {
-        const index = candidate.index ?? i;
-        const state = choices.get(index) ?? { ids: new ToolCallIds(), toolCalls: 0 };
-        const chunk = choiceDelta(candidate, index, state, !choices.has(index), out);
-        if (chunk === undefined) continue;
-        choices.set(index, state);
-        yield chunk;
-      }
+    } finally {
+      await sse.close();
     }
     const final = finalUsage();
     if (includeUsage && final !== undefined && out !== undefined) yield out.usage(final);

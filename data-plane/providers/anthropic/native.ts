@@ -58,7 +58,8 @@ async function nativeMessage(
   const bytes = await res.body.bytes();
   let message: Partial<AnthropicMessage> | undefined;
   try {
-    message = JSON.parse(Buffer.from(bytes).toString("utf8")) as Partial<AnthropicMessage>;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+    message = JSON.parse(text) as Partial<AnthropicMessage>;
   } catch {
     // Reported below, as for a body of the wrong shape.
   }

@@ -117,9 +117,9 @@ export function geminiStream(
   return { kind: "stream", chunks: chunks(), usage: finalUsage };
 }
 
-const FLAT_MEMBER = seq(STRING, ":") + `(?:${seq(STRING)}|${seq(UINT)})`;
+const FLAT_MEMBER = `${seq(STRING, ":")}(?:${seq(STRING)}|${seq(UINT)})`;
 /** usageMetadata: counts, and per-modality details (`[{"modality":"TEXT","tokenCount":5}]`). */
-const USAGE_MEMBER = seq(STRING, ":") + `(?:${seq(UINT)}|${arrayOf(objectOf(FLAT_MEMBER))})`;
+const USAGE_MEMBER = `${seq(STRING, ":")}(?:${seq(UINT)}|${arrayOf(objectOf(FLAT_MEMBER))})`;
 
 /**
  * An event that is exactly candidate 0's next text: `{"candidates":[{"content":{"parts":

@@ -9,6 +9,8 @@ import { anthropicBody } from "../data-plane/providers/anthropic/request.js";
 import { chatCompletion as anthropicCompletion } from "../data-plane/providers/anthropic/response.js";
 import { anthropicStream } from "../data-plane/providers/anthropic/stream.js";
 import type { AnthropicMessage } from "../data-plane/providers/anthropic/wire.js";
+import { paramsToDrop } from "../data-plane/providers/drop-params.js";
+import { UNSUPPORTED_PARAMS as GEMINI_UNSUPPORTED } from "../data-plane/providers/gemini/params.js";
 import { geminiChatRequest } from "../data-plane/providers/gemini/request.js";
 import {
   blockedError,
@@ -160,6 +162,7 @@ const requestCases: Record<string, () => void> = {
     sink += JSON.stringify(body).length + usage.total_tokens;
   },
   gemini: () => {
+    paramsToDrop(geminiCall.body, GEMINI_UNSUPPORTED, geminiDeployment);
     sink += JSON.stringify(geminiChatRequest(geminiCall.body)).length;
     const answer = JSON.parse(geminiResponse) as GeminiResponse;
     if (blockedError(answer) !== undefined) throw new Error("fixture is blocked");
@@ -197,6 +200,7 @@ const halfCases: Record<string, { request: () => void; response: () => void }> =
   },
   gemini: {
     request: () => {
+      paramsToDrop(geminiCall.body, GEMINI_UNSUPPORTED, geminiDeployment);
       sink += JSON.stringify(geminiChatRequest(geminiCall.body)).length;
     },
     response: () => {
@@ -455,11 +459,11 @@ function writeSection(reqTable: string, streamTable: string, overhead: string): 
     "",
     `Written by \`npx tsx bench/translation.ts --write\` on ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${process.platform}/${process.arch}.`,
     "",
-    `How: one process, no network; the adapters' exported mapping functions called directly. Per request: the work each provider's \`call\` does around the network for a ${reqBytes}-byte OpenAI chat request (system prompt, user, assistant, user; max_tokens, temperature, user) — openai: \`upstreamBody\` + \`usageFromBody\` on a ~${openaiResponse.length}-byte response; anthropic: \`JSON.stringify(anthropicBody(call))\` + \`JSON.parse\` of test/fixtures/anthropic/chat.response.json + \`chatCompletion\` + \`JSON.stringify\`; gemini: \`JSON.stringify(geminiChatRequest(body))\` + \`JSON.parse\` of test/fixtures/gemini/chat.gemini-response.json + \`blockedError\` + \`usageFromMetadata\` + \`chatCompletion\` (which stringifies). The client request is parsed once by the gateway for every provider, so that parse is not counted. ${REQ_WARMUP} warm-up iterations, then ${ROUNDS} rounds of ${REQ_ITERATIONS}, each round timed with \`process.hrtime.bigint()\`; median and min of the rounds. "openai (model renamed)" is the non-passthrough OpenAI path (client model name differs from the deployment's, so the body is re-serialised).`,
+    `How: one process, no network; the adapters' exported mapping functions called directly. Per request: the work each provider's \`call\` does around the network for a ${reqBytes}-byte OpenAI chat request (system prompt, user, assistant, user; max_tokens, temperature, user) — openai: \`upstreamBody\` + \`usageFromBody\` on a ~${openaiResponse.length}-byte response; anthropic: \`JSON.stringify(anthropicBody(call))\` (which includes the drop_params check) + \`JSON.parse\` of test/fixtures/anthropic/chat.response.json + \`chatCompletion\` + \`JSON.stringify\`; gemini: the drop_params check (\`paramsToDrop\`) + \`JSON.stringify(geminiChatRequest(body))\` + \`JSON.parse\` of test/fixtures/gemini/chat.gemini-response.json + \`blockedError\` + \`usageFromMetadata\` + \`chatCompletion\` (which stringifies). The client request is parsed once by the gateway for every provider, so that parse is not counted. ${REQ_WARMUP} warm-up iterations, then ${ROUNDS} rounds of ${REQ_ITERATIONS}, each round timed with \`process.hrtime.bigint()\`; median and min of the rounds. "openai (model renamed)" is the non-passthrough OpenAI path (client model name differs from the deployment's, so the body is re-serialised).`,
     "",
     reqTable,
     "",
-    `Per chunk: each adapter's stream function (\`openAIStream\`, \`anthropicStream\`, \`geminiStream\`), which is an async generator over bytes, fed a pre-split stream (one Uint8Array per SSE event, through an async generator) of ${DELTAS} short text deltas in the fixtures' event shapes (anthropic adds message_start, content_block_start, ping, content_block_stop, message_delta, message_stop), drained fully; total time / number of upstream events. This includes SSE parsing (\`sseData\`, eventsource-parser + TextDecoder) and the async-iteration overhead, which passthrough pays too. ${STREAM_WARMUP} warm-up streams, then ${ROUNDS} rounds of ${STREAM_ITERATIONS} streams; median and min of the rounds.`,
+    `Per chunk: each adapter's stream function (\`openAIStream\`, \`anthropicStream\`, \`geminiStream\`), which is an async generator over bytes, fed a pre-split stream (one Uint8Array per SSE event, through an async generator) of ${DELTAS} short text deltas in the fixtures' event shapes (anthropic adds message_start, content_block_start, ping, content_block_stop, message_delta, message_stop), drained fully; total time / number of upstream events. This includes SSE parsing (\`sseData\`) and the async-iteration overhead, which passthrough pays too. ${STREAM_WARMUP} warm-up streams, then ${ROUNDS} rounds of ${STREAM_ITERATIONS} streams; median and min of the rounds.`,
     "",
     streamTable,
     "",

@@ -1,4 +1,5 @@
 import { badRequest } from "../../schema/errors.js";
+import { attachNative } from "../providers/native.js";
 import type { ValidRequest } from "../routes/validate-request.js";
 
 type Json = Record<string, unknown>;
@@ -28,6 +29,7 @@ export const PARAMS: readonly ParamRule[] = [
 /**
  * An Anthropic Messages request text → the OpenAI chat request the providers take. A
  * stream always asks for the usage chunk: Anthropic's `message_delta` reports the counts.
+ * The client's body stays attached to it, for a deployment that speaks Anthropic itself.
  */
 export function parseMessagesRequest(text: string): ValidRequest & { rawBody: string } {
   let parsed: unknown;
@@ -71,6 +73,8 @@ export function parseMessagesRequest(text: string): ValidRequest & { rawBody: st
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
+  // An Anthropic deployment takes the client's own body (see providers/native.ts).
+  attachNative(body, "anthropic-messages", parsed);
   return {
     body,
     model,

@@ -20,15 +20,18 @@ export function stopReason(finish: unknown): string | null {
 }
 
 /**
- * OpenAI usage → Anthropic's. OpenAI counts cache hits inside `prompt_tokens`; Anthropic
- * counts them apart from `input_tokens`, in `cache_read_input_tokens`.
+ * OpenAI usage → Anthropic's. OpenAI counts cache hits (and here cache writes) inside
+ * `prompt_tokens`; Anthropic counts them apart from `input_tokens`, in
+ * `cache_read_input_tokens` and `cache_creation_input_tokens`.
  */
 export function anthropicUsage(u: Partial<Usage> | undefined): AnthropicUsage {
   const cached = u?.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = u?.prompt_tokens_details?.cache_creation_tokens ?? 0;
   const usage: AnthropicUsage = {
-    input_tokens: Math.max(0, (u?.prompt_tokens ?? 0) - cached),
+    input_tokens: Math.max(0, (u?.prompt_tokens ?? 0) - cached - written),
     output_tokens: u?.completion_tokens ?? 0,
   };
+  if (written > 0) usage.cache_creation_input_tokens = written;
   if (cached > 0) usage.cache_read_input_tokens = cached;
   return usage;
 }

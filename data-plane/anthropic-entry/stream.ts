@@ -1,4 +1,5 @@
 import type { ApiError } from "../../schema/errors.js";
+import type { NativeRequest } from "../providers/native.js";
 import type { Usage } from "../providers/types.js";
 import type { AnthropicStreamEvent } from "../providers/anthropic/wire.js";
 import type { StreamFormat } from "../routes/proxy-format.js";
@@ -38,9 +39,15 @@ export class MessagesStream implements StreamFormat {
   private stop: string | null = null;
   private usage: Usage | undefined;
 
-  constructor(private readonly requestedModel: string) {}
+  constructor(
+    private readonly requestedModel: string,
+    /** Set when an Anthropic deployment may answer with its own events (native.ts). */
+    private readonly native?: NativeRequest,
+  ) {}
 
   frame(text: string): string {
+    // Whole Anthropic events from an Anthropic deployment: nothing to translate.
+    if (this.native?.nativeStream === true) return text;
     const chunk = JSON.parse(text) as Chunk;
     let out = "";
     if (!this.started) out += this.start(chunk);
@@ -66,6 +73,8 @@ export class MessagesStream implements StreamFormat {
   }
 
   end(): string {
+    // The upstream's own message_stop has gone out already.
+    if (this.native?.nativeStream === true) return "";
     let out = this.started ? "" : this.start({});
     out += this.closeBlock();
     const usage = anthropicUsage(this.usage);

@@ -1,6 +1,7 @@
 import type { Deployment } from "../../schema/snapshot.js";
 import type { CallAbort } from "../upstream/call-abort.js";
 import type { UpstreamPools } from "../upstream/pools.js";
+import type { NativeFormat, NativeRequest } from "./native.js";
 
 export type CallType = "chat" | "completion" | "embedding";
 
@@ -58,6 +59,14 @@ export interface HealthCheckResult {
  */
 export interface Provider {
   call(call: ProviderCall): Promise<Answer>;
+  /** The client wire format this provider speaks natively, if any (see native.ts). */
+  readonly nativeFormat?: NativeFormat;
+  /**
+   * A call whose client spoke `nativeFormat`: the client's own body goes upstream (model
+   * replaced), and the answer (JsonAnswer body marked with nativeAnswer, or StreamAnswer
+   * chunks that are whole SSE events) comes back in that format; usage is still OpenAI's.
+   */
+  callNative?(call: ProviderCall, native: NativeRequest): Promise<Answer>;
   /** A cheap liveness probe that spends no tokens. */
   healthCheck(
     deployment: Deployment,

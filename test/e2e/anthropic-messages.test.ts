@@ -330,6 +330,152 @@ describe("/v1/messages with an Anthropic deployment", () => {
   });
 });
 
+describe("/v1/messages passthrough to an Anthropic deployment", () => {
+  // What a round trip through OpenAI's format would lose: top_k, thinking, system blocks
+  // with cache_control, the metadata object, a thinking block in the answer, cache counts.
+  const request = {
+    model: "claude",
+    max_tokens: 1024,
+    system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
+    messages: [{ role: "user", content: [{ type: "text", text: "Why is the sky blue?" }] }],
+    top_k: 5,
+    thinking: { type: "enabled", budget_tokens: 512 },
+    metadata: { user_id: "user-42" },
+    stop_sequences: ["END"],
+  };
+  const answer = {
+    id: "msg_01Passthrough",
+    type: "message",
+    role: "assistant",
+    model: "claude-3-5-sonnet-20241022",
+    content: [
+      { type: "thinking", thinking: "Rayleigh scattering.", signature: "sig-1" },
+      { type: "text", text: "Rayleigh scattering." },
+    ],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: {
+      input_tokens: 12,
+      cache_creation_input_tokens: 4,
+      cache_read_input_tokens: 8,
+      output_tokens: 10,
+      service_tier: "standard",
+    },
+  };
+  const post = (body: unknown) =>
+    fetch(`${gw.origin}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": MASTER, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("forwards the client's body with only the model replaced, and the answer as sent", async () => {
+    anthropic.script({ kind: "json", body: answer });
+    const res = await post(request);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(JSON.stringify(answer));
+    expect(anthropic.requests[0]?.body).toEqual({
+      ...request,
+      model: "claude-3-5-sonnet-20241022",
+    });
+    expect(anthropic.requests[0]?.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(anthropic.requests[0]?.headers["x-api-key"]).toBe(ANTHROPIC_KEY);
+  });
+
+  it("passes the event stream through unchanged, thinking deltas and pings included", async () => {
+    const events = [
+      [
+        "message_start",
+        {
+          type: "message_start",
+          message: {
+            ...answer,
+            content: [],
+            stop_reason: null,
+            usage: { input_tokens: 12, output_tokens: 1 },
+          },
+        },
+      ],
+      [
+        "content_block_start",
+        {
+          type: "content_block_start",
+          index: 0,
+          content_block: { type: "thinking", thinking: "", signature: "" },
+        },
+      ],
+      ["ping", { type: "ping" }],
+      [
+        "content_block_delta",
+        {
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "thinking_delta", thinking: "Rayleigh." },
+        },
+      ],
+      [
+        "content_block_delta",
+        {
+          type: "content_block_delta",
+          index: 0,
+          delta: { type: "signature_delta", signature: "sig-1" },
+        },
+      ],
+      ["content_block_stop", { type: "content_block_stop", index: 0 }],
+      [
+        "content_block_start",
+        { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } },
+      ],
+      [
+        "content_block_delta",
+        {
+          type: "content_block_delta",
+          index: 1,
+          delta: { type: "text_delta", text: 'Rayleigh "scattering".' },
+        },
+      ],
+      ["content_block_stop", { type: "content_block_stop", index: 1 }],
+      [
+        "message_delta",
+        {
+          type: "message_delta",
+          delta: { stop_reason: "end_turn", stop_sequence: null },
+          usage: { output_tokens: 10 },
+        },
+      ],
+      ["message_stop", { type: "message_stop" }],
+    ] as const;
+    const text = events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join("");
+    anthropic.script({ kind: "sse", text });
+    const res = await post({ ...request, stream: true });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(await res.text()).toBe(text);
+    expect(anthropic.requests[0]?.body).toEqual({
+      ...request,
+      stream: true,
+      model: "claude-3-5-sonnet-20241022",
+    });
+  });
+
+  it("serves the Anthropic SDK's stream helper from the upstream's own events", async () => {
+    const msg = await client.messages
+      .stream({
+        model: "claude",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "stream claude" }],
+      })
+      .finalMessage();
+    expect(msg.content).toEqual([{ type: "text", text: "Echo: stream claude" }]);
+    expect(anthropic.requests[0]?.body).toEqual({
+      model: "claude-3-5-sonnet-20241022",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "stream claude" }],
+      stream: true,
+    });
+  });
+});
+
 describe("/v1/messages errors", () => {
   it("raises AuthenticationError for a bad key", async () => {
     const bad = new Anthropic({ apiKey: "sk-wrong", baseURL: gw.origin, maxRetries: 0 });

@@ -3,6 +3,7 @@ import type { Deployment } from "../../../schema/snapshot.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
 import type { Answer, CallType, HealthCheckResult, Provider, ProviderCall } from "../types.js";
 import { errorFromResponse } from "./errors.js";
+import { callAnthropicNative } from "./native.js";
 import { anthropicBody, anthropicTarget } from "./request.js";
 import { chatCompletion } from "./response.js";
 import { anthropicStream } from "./stream.js";
@@ -15,6 +16,10 @@ const UNSUPPORTED: Partial<Record<CallType, string>> = {
 
 /** Anthropic's Messages API (`anthropic/<model>`, bare `claude-*`), behind OpenAI chat. */
 export const anthropicProvider: Provider = {
+  // /v1/messages to an Anthropic deployment: no translation either way.
+  nativeFormat: "anthropic-messages",
+  callNative: callAnthropicNative,
+
   async call(call: ProviderCall): Promise<Answer> {
     const unsupported = UNSUPPORTED[call.callType];
     if (unsupported !== undefined) {

@@ -1,5 +1,6 @@
 import { badRequest } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
+import { is, isTextOnly, paramsToDrop, type UnsupportedParam } from "../drop-params.js";
 import type { ProviderCall } from "../types.js";
 import { mapMessages } from "./messages.js";
 
@@ -58,9 +59,11 @@ export interface ParamRule {
 }
 
 /**
- * What is supported, at a glance. OpenAI fields not listed here are dropped (Anthropic
- * refuses unknown fields): frequency_penalty, presence_penalty, logit_bias, logprobs,
- * seed, response_format, stream_options (the usage chunk is built by the adapter)...
+ * What is supported, at a glance: OpenAI field(s) → Anthropic field. `parallel_tool_calls:
+ * false` becomes `tool_choice.disable_parallel_tool_use`; `stream_options` is the adapter's
+ * own (it builds the usage chunk). The OpenAI params Anthropic has no field for are in
+ * UNSUPPORTED_PARAMS (refused, or dropped with drop_params); those that change nothing in
+ * the answer are in IGNORED_PARAMS.
  */
 export const PARAMS: readonly ParamRule[] = [
   {
@@ -77,12 +80,44 @@ export const PARAMS: readonly ParamRule[] = [
   { from: ["stream"], to: "stream", map: (s) => (s === true ? true : undefined) },
 ];
 
+/**
+ * OpenAI params the Messages API has no field for (docs.anthropic.com/en/api/messages):
+ * a 400 naming the param, unless the deployment has drop_params. A neutral value (OpenAI's
+ * default) asks for nothing and is dropped quietly.
+ */
+export const UNSUPPORTED_PARAMS: readonly UnsupportedParam[] = [
+  { param: "n", neutral: is(1), why: "Anthropic returns one choice per request" },
+  { param: "frequency_penalty", neutral: is(0) },
+  { param: "presence_penalty", neutral: is(0) },
+  { param: "logit_bias" },
+  { param: "logprobs", neutral: is(false) },
+  { param: "top_logprobs" },
+  { param: "seed" },
+  { param: "response_format", neutral: isTextOnly },
+  { param: "modalities", neutral: isTextOnly },
+  { param: "audio" },
+  { param: "prediction" },
+  { param: "reasoning_effort" },
+  { param: "verbosity" },
+  { param: "web_search_options" },
+  { param: "functions", why: "use tools" },
+  { param: "function_call", why: "use tool_choice" },
+];
+
+/** OpenAI params that only concern OpenAI's own bookkeeping: not sent, and no error. */
+export const IGNORED_PARAMS: readonly string[] = [
+  "store",
+  "metadata",
+  "service_tier",
+  "prompt_cache_key",
+  "safety_identifier",
+];
+
 /** The Anthropic request body for a chat call. */
 export function anthropicBody(call: ProviderCall): Json {
   const b = call.body;
-  if (typeof b.n === "number" && b.n > 1) {
-    throw badRequest("Anthropic returns one choice per request: 'n' must be 1.", "n");
-  }
+  // Only the check matters: the body below is built from PARAMS, so nothing else is sent.
+  paramsToDrop(b, UNSUPPORTED_PARAMS, call.deployment);
   const { system, messages } = mapMessages(b.messages as unknown[]);
   const out: Json = { model: call.deployment.model };
   if (system !== undefined) out.system = system;

@@ -3,9 +3,11 @@ import { ApiError, badRequest } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
 import { upstreamError } from "../../upstream/error-response.js";
 import type { UpstreamPools } from "../../upstream/pools.js";
+import { paramsToDrop } from "../drop-params.js";
 import type { Answer, HealthCheckResult, Provider, ProviderCall } from "../types.js";
 import { batchEmbedRequest, embeddingsList, encodingFormat } from "./embeddings.js";
 import { geminiHttpError } from "./errors.js";
+import { UNSUPPORTED_PARAMS } from "./params.js";
 import { geminiChatRequest } from "./request.js";
 import { blockedError, chatCompletion } from "./response.js";
 import { geminiStream } from "./stream.js";
@@ -37,6 +39,7 @@ export const geminiProvider: Provider = {
         usage: undefined,
       };
     }
+    paramsToDrop(call.body, UNSUPPORTED_PARAMS, deployment);
     const body = JSON.stringify(geminiChatRequest(call.body));
     if (call.stream) {
       const res = await request(call, "streamGenerateContent", body);

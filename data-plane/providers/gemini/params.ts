@@ -1,11 +1,13 @@
 import { badRequest } from "../../../schema/errors.js";
+import { is, isTextOnly, type UnsupportedParam } from "../drop-params.js";
 import { geminiSchema } from "./schema.js";
 
 /**
  * One OpenAI request field and the `generationConfig` field it becomes. `map` returns the
  * Gemini value, or undefined to send nothing; a value of the wrong type is the client's
- * error (400), as OpenAI would answer it. OpenAI fields not listed here (user, metadata,
- * logit_bias, parallel_tool_calls, ...) are not sent.
+ * error (400), as OpenAI would answer it. messages, tools and tool_choice are mapped by
+ * request.ts; stream picks the method. OpenAI params Gemini has no field for are in
+ * UNSUPPORTED_PARAMS, those that change nothing in the answer in IGNORED_PARAMS.
  */
 export interface ParamRule {
   openai: string;
@@ -27,6 +29,41 @@ export const GENERATION_PARAMS: readonly ParamRule[] = [
   { openai: "seed", gemini: "seed", map: integer },
   { openai: "response_format", gemini: "responseMimeType", map: responseMimeType },
   { openai: "response_format", gemini: "responseSchema", map: responseSchema },
+];
+
+/**
+ * OpenAI params with no Gemini counterpart the adapter can honour (ai.google.dev/api/
+ * generate-content): a 400 naming the param, unless the deployment has drop_params. A
+ * neutral value (OpenAI's default) asks for nothing and is dropped quietly. Gemini can
+ * return logprobs, but the adapter does not translate them back, so they are refused too.
+ */
+export const UNSUPPORTED_PARAMS: readonly UnsupportedParam[] = [
+  { param: "logit_bias" },
+  { param: "logprobs", neutral: is(false) },
+  { param: "top_logprobs" },
+  {
+    param: "parallel_tool_calls",
+    neutral: is(true),
+    why: "Gemini may call several functions in one turn",
+  },
+  { param: "modalities", neutral: isTextOnly },
+  { param: "audio" },
+  { param: "prediction" },
+  { param: "reasoning_effort" },
+  { param: "verbosity" },
+  { param: "web_search_options" },
+  { param: "functions", why: "use tools" },
+  { param: "function_call", why: "use tool_choice" },
+];
+
+/** OpenAI params that only concern OpenAI's own bookkeeping: not sent, and no error. */
+export const IGNORED_PARAMS: readonly string[] = [
+  "user",
+  "store",
+  "metadata",
+  "service_tier",
+  "prompt_cache_key",
+  "safety_identifier",
 ];
 
 /** `generationConfig` for a chat request, or undefined when nothing in it is set. */

@@ -1,5 +1,6 @@
 import type { StreamAnswer, Usage } from "../types.js";
-import { sseData } from "../../upstream/sse-events.js";
+import { SseReader } from "../../upstream/sse-events.js";
+import { billedUsage, type WireUsage } from "./usage.js";
 
 const HAS_USAGE = /"usage":\s*\{/;
 
@@ -11,14 +12,22 @@ const HAS_USAGE = /"usage":\s*\{/;
 export function openAIStream(body: AsyncIterable<Uint8Array>, includeUsage: boolean): StreamAnswer {
   let usage: Usage | undefined;
   async function* chunks(): AsyncGenerator<string> {
-    for await (const data of sseData(body)) {
-      if (data === "[DONE]") return;
-      if (HAS_USAGE.test(data)) {
-        const parsed = JSON.parse(data) as { usage?: Usage | null; choices?: unknown[] };
-        if (parsed.usage) usage = parsed.usage;
-        if (!includeUsage && Array.isArray(parsed.choices) && parsed.choices.length === 0) continue;
+    const sse = new SseReader(body);
+    try {
+      for (let events = await sse.next(); events !== undefined; events = await sse.next()) {
+        for (const data of events) {
+          if (data === "[DONE]") return;
+          if (HAS_USAGE.test(data)) {
+            const parsed = JSON.parse(data) as { usage?: WireUsage | null; choices?: unknown[] };
+            if (parsed.usage) usage = billedUsage(parsed.usage);
+            const usageOnly = Array.isArray(parsed.choices) && parsed.choices.length === 0;
+            if (usageOnly && !includeUsage) continue;
+          }
+          yield data;
+        }
       }
-      yield data;
+    } finally {
+      await sse.close();
     }
   }
   return { kind: "stream", chunks: chunks(), usage: () => usage };

@@ -24,7 +24,7 @@ export function usageFromBody(body: Buffer): Usage | undefined {
   const end = matchingBrace(body, i);
   if (end < 0) return fullParse(body);
   try {
-    return JSON.parse(body.toString("utf8", i, end + 1)) as Usage;
+    return billedUsage(JSON.parse(body.toString("utf8", i, end + 1)) as WireUsage);
   } catch {
     return fullParse(body);
   }
@@ -44,10 +44,25 @@ function matchingBrace(b: Buffer, start: number): number {
 
 function fullParse(body: Buffer): Usage | undefined {
   try {
-    return (JSON.parse(body.toString("utf8")) as { usage?: Usage }).usage ?? undefined;
+    const usage = (JSON.parse(body.toString("utf8")) as { usage?: WireUsage | null }).usage;
+    return usage ? billedUsage(usage) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** OpenAI's usage, and the cache field one compatible upstream names its own way. */
+export type WireUsage = Usage & { prompt_cache_hit_tokens?: number };
+
+/**
+ * The usage as sent, with cache hits where costOf reads them: OpenAI, Azure and most
+ * compatible upstreams put them in `prompt_tokens_details.cached_tokens` already; DeepSeek
+ * says `prompt_cache_hit_tokens` (also part of `prompt_tokens`).
+ */
+export function billedUsage(u: WireUsage): Usage {
+  const hits = u.prompt_cache_hit_tokens;
+  if (typeof hits !== "number" || u.prompt_tokens_details?.cached_tokens !== undefined) return u;
+  return { ...u, prompt_tokens_details: { ...u.prompt_tokens_details, cached_tokens: hits } };
 }
 
 function isSpace(c: number): boolean {

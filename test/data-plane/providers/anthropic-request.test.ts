@@ -4,10 +4,12 @@ import {
   anthropicBody,
   anthropicTarget,
   DEFAULT_MAX_TOKENS,
+  IGNORED_PARAMS,
   PARAMS,
   stopSequences,
   toolChoice,
   tools,
+  UNSUPPORTED_PARAMS,
 } from "../../../data-plane/providers/anthropic/request.js";
 import type { ProviderCall } from "../../../data-plane/providers/types.js";
 import { ApiError } from "../../../schema/errors.js";
@@ -55,22 +57,25 @@ describe("Anthropic parameter table", () => {
     );
   });
 
-  it("maps temperature, top_p, stop, user and stream, and drops fields Anthropic refuses", () => {
-    const out = body({
-      model: "claude",
-      messages: user,
-      temperature: 0.5,
-      top_p: 0.8,
-      stop: ["a", "b"],
-      user: "u-1",
-      stream: true,
-      stream_options: { include_usage: true },
-      frequency_penalty: 1,
-      presence_penalty: 1,
-      seed: 7,
-      logprobs: true,
-      response_format: { type: "text" },
-    });
+  it("maps temperature, top_p, stop, user and stream, and drops unsupported fields with drop_params", () => {
+    const out = body(
+      {
+        model: "claude",
+        messages: user,
+        temperature: 0.5,
+        top_p: 0.8,
+        stop: ["a", "b"],
+        user: "u-1",
+        stream: true,
+        stream_options: { include_usage: true },
+        frequency_penalty: 1,
+        presence_penalty: 1,
+        seed: 7,
+        logprobs: true,
+        response_format: { type: "text" },
+      },
+      { ...deployment, dropParams: true },
+    );
     expect(out).toEqual({
       model: "claude-3-5-sonnet-20241022",
       messages: [{ role: "user", content: "hi" }],
@@ -129,8 +134,71 @@ describe("Anthropic parameter table", () => {
     ).toEqual({ type: "any", disable_parallel_tool_use: true });
   });
 
-  it("refuses n > 1, which Anthropic cannot honour", () => {
-    expect(() => body({ messages: user, n: 2 })).toThrow(/'n' must be 1/);
+  it("refuses n > 1, which Anthropic cannot honour, and takes n: 1", () => {
+    expect(() => body({ messages: user, n: 2 })).toThrow(/n is not supported.*one choice/);
+    expect(body({ messages: user, n: 1 })).not.toHaveProperty("n");
+  });
+
+  it("refuses each unsupported param with a 400 naming it, unless drop_params is set", () => {
+    const sent: Record<string, unknown> = {
+      n: 3,
+      frequency_penalty: 0.5,
+      presence_penalty: 0.5,
+      logit_bias: { "50256": -100 },
+      logprobs: true,
+      top_logprobs: 2,
+      seed: 7,
+      response_format: { type: "json_object" },
+      modalities: ["text", "audio"],
+      audio: { voice: "alloy", format: "mp3" },
+      prediction: { type: "content", content: "x" },
+      reasoning_effort: "low",
+      verbosity: "low",
+      web_search_options: {},
+      functions: [{ name: "f" }],
+      function_call: "auto",
+    };
+    expect(UNSUPPORTED_PARAMS.map((r) => r.param)).toEqual(Object.keys(sent));
+    for (const [param, value] of Object.entries(sent)) {
+      let error: unknown;
+      try {
+        body({ messages: user, [param]: value });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, param).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({
+        status: 400,
+        type: "invalid_request_error",
+        code: "unsupported_parameter",
+        param,
+      });
+      expect((error as ApiError).message).toContain("drop_params");
+      const dropped = body({ messages: user, [param]: value }, { ...deployment, dropParams: true });
+      expect(dropped).not.toHaveProperty(param);
+    }
+  });
+
+  it("takes OpenAI's defaults and null as not set, and ignores OpenAI-only bookkeeping", () => {
+    const out = body({
+      messages: user,
+      n: 1,
+      frequency_penalty: 0,
+      presence_penalty: 0,
+      logprobs: false,
+      response_format: { type: "text" },
+      modalities: ["text"],
+      seed: null,
+      store: true,
+      metadata: { run: "1" },
+      service_tier: "auto",
+    });
+    expect(out).toEqual({
+      model: "claude-3-5-sonnet-20241022",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: DEFAULT_MAX_TOKENS,
+    });
+    expect(IGNORED_PARAMS).toContain("store");
   });
 });
 

@@ -53,7 +53,7 @@ describe("Anthropic response mapping", () => {
       prompt_tokens: 45,
       completion_tokens: 7,
       total_tokens: 52,
-      prompt_tokens_details: { cached_tokens: 30 },
+      prompt_tokens_details: { cached_tokens: 30, cache_creation_tokens: 5 },
     });
     expect(
       openAIUsage({ input_tokens: 3, output_tokens: 1, cache_read_input_tokens: null }),
@@ -93,7 +93,7 @@ describe("Anthropic response mapping", () => {
       prompt_tokens: 24,
       completion_tokens: 10,
       total_tokens: 34,
-      prompt_tokens_details: { cached_tokens: 8 },
+      prompt_tokens_details: { cached_tokens: 8, cache_creation_tokens: 4 },
     });
   });
 

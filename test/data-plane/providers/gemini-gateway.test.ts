@@ -26,6 +26,12 @@ model_list:
       model: gemini/gemini-1.5-flash
       api_base: ${gemini.url}
       api_key: ${KEY}
+  - model_name: gemini-drop
+    litellm_params:
+      model: gemini/gemini-1.5-flash
+      api_base: ${gemini.url}
+      api_key: ${KEY}
+      drop_params: true
   - model_name: gemini-embed
     litellm_params:
       model: gemini/text-embedding-004
@@ -264,6 +270,26 @@ describe("gemini through the gateway with the official openai SDK", () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as APIError).message).toContain("contents is not specified");
+  });
+
+  it("refuses a param Gemini cannot honour with a 400 naming it, and drops it with drop_params", async () => {
+    const request = {
+      messages: [{ role: "user" as const, content: "hi" }],
+      logit_bias: { "50256": -100 },
+    };
+    const err = (await client.chat.completions
+      .create({ model: "gemini-flash", ...request })
+      .catch((e: unknown) => e)) as APIError;
+    expect(err.status).toBe(400);
+    expect(err.param).toBe("logit_bias");
+    expect(err.code).toBe("unsupported_parameter");
+    expect(err.message).toContain("logit_bias is not supported by provider gemini");
+    expect(gemini.requests).toHaveLength(0);
+
+    gemini.reply({ json: fixture("chat.gemini-response.json") });
+    const res = await client.chat.completions.create({ model: "gemini-drop", ...request });
+    expect(res.choices[0]?.message.content).toBe("Hello!");
+    expect(JSON.stringify(sent().body)).not.toContain("50256");
   });
 
   it("refuses legacy completions without calling Gemini", async () => {

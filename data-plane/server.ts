@@ -22,7 +22,8 @@ export interface DataPlaneOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  snapshot: Snapshot;
+  /** The first snapshot; an already indexed one is used as is. */
+  snapshot: Snapshot | IndexedSnapshot;
   logger: Logger;
   /**
    * Registers more routes on the same server before the catch-all 404 (embedded mode
@@ -50,7 +51,10 @@ export class DataPlaneServer {
   private readonly startedAt = Date.now();
 
   constructor(private readonly options: DataPlaneOptions) {
-    this.current = new IndexedSnapshot(options.snapshot);
+    this.current =
+      options.snapshot instanceof IndexedSnapshot
+        ? options.snapshot
+        : new IndexedSnapshot(options.snapshot);
   }
 
   get port(): number {
@@ -77,9 +81,17 @@ export class DataPlaneServer {
     return this.port;
   }
 
-  /** Swaps in a new snapshot: one reference assignment; requests in flight keep the old one. */
+  /**
+   * Indexes and swaps in a new snapshot, in one go (embedded mode: small, in-process). A node
+   * syncing with a control plane indexes in the background and calls swapSnapshot.
+   */
   applySnapshot(snapshot: Snapshot): void {
-    this.current = new IndexedSnapshot(snapshot);
+    this.swapSnapshot(new IndexedSnapshot(snapshot));
+  }
+
+  /** Swaps in an indexed snapshot: one reference assignment; requests in flight keep the old one. */
+  swapSnapshot(snapshot: IndexedSnapshot): void {
+    this.current = snapshot;
     this.forgetRemovedDeployments();
   }
 

@@ -550,8 +550,10 @@ function markdownPart(report: Report): string {
       `stall is the collector: the main thread still allocates every entry (longest GC during ` +
       `an apply ${fmt(median(background.longestGc), 1)} ms, young-generation scavenges that ` +
       "copy the new, all-surviving entries), and the shared machine descheduling the process. " +
-      `End to end it takes ${fmt(median(background.total), 0)} ms (the bench runs from source, so ` +
-      "each worker also loads tsx; from dist/ it starts faster).",
+      `End to end it takes ${fmt(median(background.total), 0)} ms, ` +
+      `${fmt(median(background.total) / full.nodePause.median, 1)}× the back-to-back work: the ` +
+      "worker starts, parses, validates and clones the parts, then the main thread decodes and " +
+      "indexes them between other work.",
   );
   if (full.total.max >= TARGETS.fullApplyMs) {
     findings.push(

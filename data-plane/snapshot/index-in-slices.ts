@@ -10,8 +10,8 @@ export interface SlicedIndex {
 
 /**
  * Indexes a whole snapshot part by part, giving the event loop back whenever a slice has
- * taken `sliceMs`: a 100k-key snapshot takes ~0.2 s of main-thread work, and requests must
- * not wait behind it. The result is not visible to anyone until the caller swaps it in, so
+ * taken `sliceMs`: decoding and indexing a 100k-key snapshot is a few hundred ms of
+ * main-thread work, and requests must not wait behind it. The result is not visible to anyone until the caller swaps it in, so
  * the half-built indexes are never read.
  */
 export async function indexInSlices(parts: SnapshotParts, sliceMs = 2): Promise<SlicedIndex> {

@@ -26,7 +26,8 @@ export interface DataPlaneOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  snapshot: Snapshot;
+  /** The first snapshot; an already indexed one is used as is. */
+  snapshot: Snapshot | IndexedSnapshot;
   logger: Logger;
   /**
    * Registers more routes on the same server before the catch-all 404 (embedded mode
@@ -63,7 +64,10 @@ export class DataPlaneServer {
   readonly budgetAlerts: BudgetAlerts;
 
   constructor(private readonly options: DataPlaneOptions) {
-    this.current = new IndexedSnapshot(options.snapshot);
+    this.current =
+      options.snapshot instanceof IndexedSnapshot
+        ? options.snapshot
+        : new IndexedSnapshot(options.snapshot);
     const shared = options.sharedLimits;
     const nodeId = shared?.nodeId ?? "embedded";
     this.counters = new SharedCounters({
@@ -106,9 +110,17 @@ export class DataPlaneServer {
     return this.port;
   }
 
-  /** Swaps in a new snapshot: one reference assignment; requests in flight keep the old one. */
+  /**
+   * Indexes and swaps in a new snapshot, in one go (embedded mode: small, in-process). A node
+   * syncing with a control plane indexes in the background and calls swapSnapshot.
+   */
   applySnapshot(snapshot: Snapshot): void {
-    this.current = new IndexedSnapshot(snapshot);
+    this.swapSnapshot(new IndexedSnapshot(snapshot));
+  }
+
+  /** Swaps in an indexed snapshot: one reference assignment; requests in flight keep the old one. */
+  swapSnapshot(snapshot: IndexedSnapshot): void {
+    this.current = snapshot;
     this.forgetRemovedDeployments();
   }
 

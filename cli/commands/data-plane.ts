@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import { RedisBus } from "../../bus/redis-bus.js";
 import { DataPlaneServer } from "../../data-plane/server.js";
+import { indexInSlices } from "../../data-plane/snapshot/index-in-slices.js";
 import { HttpSnapshotSource } from "../../data-plane/sync/snapshot-source.js";
 import { SnapshotSync } from "../../data-plane/sync/snapshot-sync.js";
 import { busChannels } from "../../bus/channels.js";
@@ -116,7 +117,7 @@ export function registerDataPlaneCommand(program: Command): void {
 async function fetchWithRetry(source: HttpSnapshotSource, logger: ReturnType<typeof createLogger>) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await source.fetch();
+      return (await indexInSlices(await source.fetch())).snapshot;
     } catch (err) {
       if (attempt === 1 || attempt % 10 === 0) {
         logger.warn({ attempt }, `waiting for the control plane: ${describeError(err)}`);

@@ -78,7 +78,8 @@ export class IndexedSnapshot {
     this.builtAt = delta.builtAt;
   }
 
-  private regroup(): void {
+  /** Rebuilds the model groups from `deploymentsById` (after filling it part by part). */
+  regroup(): void {
     const byName = new Map<string, Deployment[]>();
     for (const d of this.deploymentsById.values()) {
       const list = byName.get(d.modelName);

@@ -5,14 +5,16 @@ import {
   type SnapshotDelta,
   SnapshotMessageSchema,
 } from "../../schema/bus-messages.js";
-import type { Snapshot } from "../../schema/snapshot.js";
+import { indexInSlices } from "../snapshot/index-in-slices.js";
+import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 import type { SnapshotSource } from "./snapshot-source.js";
 import type { SyncStatus } from "./sync-status.js";
 
 /** What the sync keeps current: the data-plane server. */
 export interface SnapshotTarget {
   readonly snapshotVersion: number;
-  applySnapshot(snapshot: Snapshot): void;
+  /** Serves from `snapshot` from now on (one assignment: it is fully indexed). */
+  swapSnapshot(snapshot: IndexedSnapshot): void;
   applyDelta(delta: SnapshotDelta): void;
 }
 
@@ -36,7 +38,9 @@ export interface SnapshotSyncOptions {
 /**
  * Keeps a node's snapshot current: applies deltas in version order; on a gap, a bus
  * reconnect, or silence from the control plane, fetches the whole snapshot again. Until
- * then it keeps serving the last one and reports itself stale.
+ * then it keeps serving the last one and reports itself stale. A whole snapshot is parsed
+ * off the event loop and indexed in slices while the node keeps serving the last one;
+ * deltas that arrive meanwhile wait, and are applied after the swap when they follow it.
  */
 export class SnapshotSync {
   private lastSyncAt = 0;
@@ -47,6 +51,8 @@ export class SnapshotSync {
   private builtAt: string | undefined;
   private staleReason: string | undefined = "not synced yet";
   private refetching: Promise<void> | undefined;
+  /** Deltas that arrived while a whole snapshot was on its way, in arrival order. */
+  private pending: SnapshotDelta[] = [];
   private unsubscribe: (() => Promise<void>) | undefined;
   private offState: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -122,9 +128,16 @@ export class SnapshotSync {
       else if (this.refetching === undefined) this.markSynced();
       return;
     }
-    const delta = message.data.delta;
+    // The snapshot on its way may be older than this delta: keep it for after the swap.
+    if (this.refetching !== undefined) this.pending.push(message.data.delta);
+    else this.applyNext(message.data.delta);
+  }
+
+  /** Applies a delta that follows the current version; refetches on a gap. */
+  private applyNext(delta: SnapshotDelta): void {
+    const current = this.options.target.snapshotVersion;
     if (delta.version <= current) return;
-    if (delta.baseVersion !== current || this.refetching !== undefined) {
+    if (delta.baseVersion !== current) {
       void this.refetch(`gap: at ${current}, delta ${delta.baseVersion}→${delta.version}`);
       return;
     }
@@ -144,20 +157,42 @@ export class SnapshotSync {
         // Applied even when its version is lower: it is what the control plane has now (no
         // delta is applied while a fetch is on its way), and after a control-plane restart
         // versions start again from 1.
-        const snapshot = await this.options.source.fetch();
-        this.options.target.applySnapshot(snapshot);
+        const parts = await this.options.source.fetch();
+        const { snapshot, yields } = await indexInSlices(parts);
+        this.options.target.swapSnapshot(snapshot);
         this.builtAt = snapshot.builtAt;
         this.markSynced();
-        this.options.logger.debug({ version: snapshot.version, why }, "fetched the whole snapshot");
+        this.options.logger.debug(
+          { version: snapshot.version, why, yields },
+          "fetched the whole snapshot",
+        );
       } catch (err) {
         const reason = `cannot fetch the snapshot from the control plane (${err instanceof Error ? err.message : String(err)})`;
         if (this.staleReason !== reason) this.options.logger.warn({ why }, reason);
         this.staleReason = reason;
       } finally {
         this.refetching = undefined;
+        this.applyPending();
       }
     })();
     return this.refetching;
+  }
+
+  /**
+   * After a fetch, swapped in or failed: the deltas that came meanwhile, in order. Those the
+   * snapshot already has are skipped; one that does not follow starts the next refetch.
+   */
+  private applyPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const [i, delta] of pending.entries()) {
+      this.applyNext(delta);
+      if (this.refetching !== undefined) {
+        // A gap: the refetch brings everything up to now; the rest would be checked after it.
+        this.pending = pending.slice(i + 1);
+        return;
+      }
+    }
   }
 
   private markSynced(): void {

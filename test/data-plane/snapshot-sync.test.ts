@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessBus } from "../../bus/in-process-bus.js";
 import { diffSnapshots } from "../../control-plane/snapshot/diff-snapshots.js";
 import { IndexedSnapshot } from "../../data-plane/snapshot/indexed-snapshot.js";
+import { partsOf } from "../../data-plane/snapshot/snapshot-parts.js";
 import { SnapshotSync } from "../../data-plane/sync/snapshot-sync.js";
 import type { SnapshotDelta, SnapshotMessage } from "../../schema/bus-messages.js";
 import type { Deployment, KeyEntry, Snapshot } from "../../schema/snapshot.js";
@@ -102,8 +103,8 @@ describe("a node's snapshot sync", () => {
       get snapshotVersion() {
         return node.version;
       },
-      applySnapshot: (s: Snapshot) => {
-        node = new IndexedSnapshot(s);
+      swapSnapshot: (s: IndexedSnapshot) => {
+        node = s;
       },
       applyDelta: (d: SnapshotDelta) => node.applyDelta(d),
     };
@@ -114,7 +115,7 @@ describe("a node's snapshot sync", () => {
       source: {
         fetch: async () => {
           fetches++;
-          return latest;
+          return partsOf(latest);
         },
       },
       target,

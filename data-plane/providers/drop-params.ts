@@ -12,6 +12,26 @@ export interface UnsupportedParam {
   readonly why?: string;
 }
 
+/** OpenAI features no other provider's API has: every translating adapter lists these. */
+export const OPENAI_ONLY_PARAMS: readonly UnsupportedParam[] = [
+  { param: "audio" },
+  { param: "prediction" },
+  { param: "reasoning_effort" },
+  { param: "verbosity" },
+  { param: "web_search_options" },
+  { param: "functions", why: "use tools" },
+  { param: "function_call", why: "use tool_choice" },
+];
+
+/** OpenAI params that only concern OpenAI's own bookkeeping: never sent elsewhere, no error. */
+export const OPENAI_BOOKKEEPING_PARAMS: readonly string[] = [
+  "store",
+  "metadata",
+  "service_tier",
+  "prompt_cache_key",
+  "safety_identifier",
+];
+
 /**
  * The request params to remove before the call: those the provider does not take that the
  * client sent. Without `drop_params` (global or the deployment's own) sending one is the

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { afterAll, beforeAll, expect, it, type TestContext } from "vitest";
 import {
   Cluster,
+  describeWhenAvailable,
   eventually,
   PrivateRedis,
   redisServerUnavailable,
@@ -37,18 +38,11 @@ const TEST_TIMEOUT_MS = 60_000;
 
 const unavailable = redisServerUnavailable() ?? (await postgresUnavailable());
 
-if (unavailable === undefined) {
-  describe("a cluster of a control plane and data-plane nodes", clusterSuite);
-} else if (process.env.CI === "true") {
-  it("runs the cluster tests (redis-server and PostgreSQL are required in CI)", () => {
-    expect.fail(unavailable);
-  });
-} else {
-  console.warn(`skipping the cluster tests: ${unavailable}`);
-  describe.skip(`a cluster (skipped: ${unavailable})`, () => {
-    it("runs the suite", () => {});
-  });
-}
+describeWhenAvailable(
+  "a cluster of a control plane and data-plane nodes",
+  unavailable,
+  clusterSuite,
+);
 
 function clusterSuite(): void {
   let db: TestDatabase | undefined;

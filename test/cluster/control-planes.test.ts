@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   Cluster,
+  describeWhenAvailable,
   eventually,
   PrivateRedis,
   redisServerUnavailable,
@@ -26,18 +27,7 @@ general_settings:
 
 const unavailable = redisServerUnavailable() ?? (await postgresUnavailable());
 
-if (unavailable === undefined) {
-  describe("several control planes", suite);
-} else if (process.env.CI === "true") {
-  it("runs the control-planes tests (redis-server and PostgreSQL are required in CI)", () => {
-    expect.fail(unavailable);
-  });
-} else {
-  console.warn(`skipping the control-planes tests: ${unavailable}`);
-  describe.skip(`several control planes (skipped: ${unavailable})`, () => {
-    it("runs the suite", () => {});
-  });
-}
+describeWhenAvailable("several control planes", unavailable, suite);
 
 function suite(): void {
   let db: TestDatabase | undefined;

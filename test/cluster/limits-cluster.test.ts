@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   Cluster,
+  describeWhenAvailable,
   PrivateRedis,
   redisServerUnavailable,
   type ServerProcess,
@@ -30,18 +31,7 @@ const NODES = 3;
 
 const unavailable = redisServerUnavailable() ?? (await postgresUnavailable());
 
-if (unavailable === undefined) {
-  describe("limits and budgets across data-plane nodes", suite);
-} else if (process.env.CI === "true") {
-  it("runs the cluster limits tests (redis-server and PostgreSQL are required in CI)", () => {
-    expect.fail(unavailable);
-  });
-} else {
-  console.warn(`skipping the cluster limits tests: ${unavailable}`);
-  describe.skip(`cluster limits (skipped: ${unavailable})`, () => {
-    it("runs the suite", () => {});
-  });
-}
+describeWhenAvailable("limits and budgets across data-plane nodes", unavailable, suite);
 
 function suite(): void {
   let db: TestDatabase | undefined;

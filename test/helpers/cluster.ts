@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
 
 /**
  * Distributed mode as real processes: a control plane, data-plane nodes and a private
@@ -338,4 +339,27 @@ export class Cluster {
 
 function keepTail(text: string): string {
   return text.length > MAX_LOG_CHARS ? text.slice(-MAX_LOG_CHARS) : text;
+}
+
+/**
+ * Declares `suite` when the services it needs are here (`unavailable` undefined); else it
+ * fails in CI, where they are part of the job, and is skipped with the reason locally.
+ */
+export function describeWhenAvailable(
+  title: string,
+  unavailable: string | undefined,
+  suite: () => void,
+): void {
+  if (unavailable === undefined) {
+    describe(title, suite);
+  } else if (process.env.CI === "true") {
+    it(`${title}: redis-server and PostgreSQL are required in CI`, () => {
+      expect.fail(unavailable);
+    });
+  } else {
+    console.warn(`skipping "${title}": ${unavailable}`);
+    describe.skip(`${title} (skipped: ${unavailable})`, () => {
+      it("runs the suite", () => {});
+    });
+  }
 }

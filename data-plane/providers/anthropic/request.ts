@@ -1,6 +1,13 @@
 import { badRequest } from "../../../schema/errors.js";
 import type { Deployment } from "../../../schema/snapshot.js";
-import { is, isTextOnly, paramsToDrop, type UnsupportedParam } from "../drop-params.js";
+import {
+  is,
+  isTextOnly,
+  OPENAI_BOOKKEEPING_PARAMS,
+  OPENAI_ONLY_PARAMS,
+  paramsToDrop,
+  type UnsupportedParam,
+} from "../drop-params.js";
 import type { ProviderCall } from "../types.js";
 import { mapMessages } from "./messages.js";
 
@@ -95,23 +102,11 @@ export const UNSUPPORTED_PARAMS: readonly UnsupportedParam[] = [
   { param: "seed" },
   { param: "response_format", neutral: isTextOnly },
   { param: "modalities", neutral: isTextOnly },
-  { param: "audio" },
-  { param: "prediction" },
-  { param: "reasoning_effort" },
-  { param: "verbosity" },
-  { param: "web_search_options" },
-  { param: "functions", why: "use tools" },
-  { param: "function_call", why: "use tool_choice" },
+  ...OPENAI_ONLY_PARAMS,
 ];
 
 /** OpenAI params that only concern OpenAI's own bookkeeping: not sent, and no error. */
-export const IGNORED_PARAMS: readonly string[] = [
-  "store",
-  "metadata",
-  "service_tier",
-  "prompt_cache_key",
-  "safety_identifier",
-];
+export const IGNORED_PARAMS: readonly string[] = [...OPENAI_BOOKKEEPING_PARAMS];
 
 /** The Anthropic request body for a chat call. */
 export function anthropicBody(call: ProviderCall): Json {

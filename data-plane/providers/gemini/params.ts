@@ -1,5 +1,11 @@
 import { badRequest } from "../../../schema/errors.js";
-import { is, isTextOnly, type UnsupportedParam } from "../drop-params.js";
+import {
+  is,
+  isTextOnly,
+  OPENAI_BOOKKEEPING_PARAMS,
+  OPENAI_ONLY_PARAMS,
+  type UnsupportedParam,
+} from "../drop-params.js";
 import { geminiSchema } from "./schema.js";
 
 /**
@@ -47,24 +53,11 @@ export const UNSUPPORTED_PARAMS: readonly UnsupportedParam[] = [
     why: "Gemini may call several functions in one turn",
   },
   { param: "modalities", neutral: isTextOnly },
-  { param: "audio" },
-  { param: "prediction" },
-  { param: "reasoning_effort" },
-  { param: "verbosity" },
-  { param: "web_search_options" },
-  { param: "functions", why: "use tools" },
-  { param: "function_call", why: "use tool_choice" },
+  ...OPENAI_ONLY_PARAMS,
 ];
 
 /** OpenAI params that only concern OpenAI's own bookkeeping: not sent, and no error. */
-export const IGNORED_PARAMS: readonly string[] = [
-  "user",
-  "store",
-  "metadata",
-  "service_tier",
-  "prompt_cache_key",
-  "safety_identifier",
-];
+export const IGNORED_PARAMS: readonly string[] = ["user", ...OPENAI_BOOKKEEPING_PARAMS];
 
 /** `generationConfig` for a chat request, or undefined when nothing in it is set. */
 export function generationConfig(

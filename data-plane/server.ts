@@ -18,6 +18,7 @@ import { readRequestHeaders } from "./routes/request-headers.js";
 import { BudgetAlerts } from "./limits/budget-alerts.js";
 import { Limits } from "./limits/limits.js";
 import { SharedCounters } from "./limits/shared-counters.js";
+import { NO_SPEND, type SpendRecorder } from "./spend/finished-call.js";
 import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
 import type { SyncStatus } from "./sync/sync-status.js";
 import { UpstreamPools } from "./upstream/pools.js";
@@ -41,6 +42,8 @@ export interface DataPlaneOptions {
    * Absent: this node counts alone (embedded mode).
    */
   sharedLimits?: { redisUrl: string; nodeId: string; keyPrefix?: string };
+  /** Where finished requests are recorded as spend; absent: not recorded. */
+  spend?: SpendRecorder;
 }
 
 /**
@@ -179,6 +182,7 @@ export class DataPlaneServer {
       draining: () => this.stopping,
       syncStatus: () => this.options.syncStatus?.() ?? { stale: false, lastSyncAt: Date.now() },
       limits: this.limits,
+      spend: this.options.spend ?? NO_SPEND,
       limitsStatus: () => ({ mode: this.counters.mode, nodes: this.counters.nodes }),
       track: () => {
         this.inFlight++;

@@ -23,6 +23,10 @@ export type Headers = readonly (readonly [string, string])[];
  */
 export class Exchange {
   aborted = false;
+  /** The HTTP status sent to the client (0 until the response or the stream's head went out). */
+  status = 0;
+  /** performance.now() when the status line went out: the answer's (or the stream's) first byte. */
+  respondedAt = 0;
   /** No more writes: the response was ended (its bytes may still be on their way). */
   private ended = false;
   /** The response's bytes were all handed to the socket, or the client went away. */
@@ -86,6 +90,8 @@ export class Exchange {
   ): void {
     if (this.ended) return;
     this.ended = true;
+    this.status = status;
+    this.respondedAt = performance.now();
     const res = this.res;
     res.cork(() => {
       res.writeStatus(statusLine(status));
@@ -132,6 +138,8 @@ export class Exchange {
   beginStream(headers: Headers): boolean {
     if (this.ended) return false;
     this.headersSent = true;
+    this.status = 200;
+    this.respondedAt = performance.now();
     this.res.cork(() => {
       this.res.writeStatus("200 OK");
       this.res.writeHeader("content-type", "text/event-stream");

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Caller } from "../auth/authenticate.js";
 import type { Limits } from "../limits/limits.js";
+import type { SpendRecorder } from "../spend/finished-call.js";
 import type { LimitsMode } from "../limits/shared-counters.js";
 import type { SyncStatus } from "../sync/sync-status.js";
 import type { DeploymentHealth } from "../health/deployment-health.js";
@@ -23,6 +24,8 @@ export interface RouteContext {
   readonly limits: Limits;
   /** How limits are enforced right now (cluster-wide, alone, or by share while Redis is down). */
   limitsStatus(): { mode: LimitsMode; nodes: number };
+  /** Where each finished request goes to become a spend record (never blocks). */
+  readonly spend: SpendRecorder;
   /** Counts a request in flight until `done` is called (graceful shutdown waits on it). */
   track(): () => void;
 }

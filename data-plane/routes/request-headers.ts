@@ -7,6 +7,8 @@ export interface RequestHeaders {
   key: string | undefined;
   requestId: string;
   contentLength: number | undefined;
+  /** `x-switchyard-tags`, comma-separated, as sent (empty: none). Tag routing and spend read it. */
+  tags: string;
 }
 
 const MAX_REQUEST_ID = 200;
@@ -31,6 +33,7 @@ export function readRequestHeaders(req: HttpRequest): RequestHeaders {
     requestId:
       sent !== "" && sent.length <= MAX_REQUEST_ID && isPrintable(sent) ? sent : nextRequestId(),
     contentLength: length === "" ? undefined : Number(length),
+    tags: req.getHeader("x-switchyard-tags"),
   };
 }
 

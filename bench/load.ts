@@ -31,8 +31,13 @@ export interface ThroughputTarget {
 }
 
 /** Load without measuring, so that connections are open and the code is compiled. */
-export async function warmUp(target: ThroughputTarget, connections: number, seconds: number) {
-  if (seconds > 0) await load(target.origin, connections, seconds);
+export async function warmUp(
+  target: ThroughputTarget,
+  connections: number,
+  seconds: number,
+  headers: Record<string, string> = requestHeaders,
+) {
+  if (seconds > 0) await load(target.origin, connections, seconds, headers);
 }
 
 /** One measured round; combine the rounds of a target with `combineRounds`. */
@@ -40,11 +45,13 @@ export async function throughputRound(
   target: ThroughputTarget,
   connections: number,
   seconds: number,
+  /** The request's headers (the master key's by default). */
+  headers: Record<string, string> = requestHeaders,
 ): Promise<ThroughputResult> {
   const before = readCpu(target.pid);
   const mockBefore = readCpu(target.mockPid);
   const selfBefore = process.cpuUsage();
-  const result = await load(target.origin, connections, seconds);
+  const result = await load(target.origin, connections, seconds, headers);
   const cpu = cpuBetween(before, readCpu(target.pid));
   const mockCpu = cpuBetween(mockBefore, readCpu(target.mockPid));
   const self = process.cpuUsage(selfBefore);
@@ -87,11 +94,16 @@ export function combineRounds(rounds: ThroughputResult[]): ThroughputResult {
   };
 }
 
-function load(origin: string, connections: number, seconds: number): Promise<Result> {
+function load(
+  origin: string,
+  connections: number,
+  seconds: number,
+  headers: Record<string, string>,
+): Promise<Result> {
   return autocannon({
     url: `${origin}${CHAT_PATH}`,
     method: "POST",
-    headers: requestHeaders,
+    headers,
     body: chatBody,
     connections,
     pipelining: 1,

@@ -49,9 +49,19 @@ export function buildGateway(): void {
   if (!existsSync(gatewayEntry)) throw new Error(`switchyard: build did not emit ${gatewayEntry}`);
 }
 
-export async function startGateway(mock: Target, tmpDir: string): Promise<Target> {
+/** YAML lines added to the bench config: more model_info, more general_settings. */
+export interface GatewayExtras {
+  modelInfo?: string[];
+  generalSettings?: string[];
+}
+
+export async function startGateway(
+  mock: Target,
+  tmpDir: string,
+  extras: GatewayExtras = {},
+): Promise<Target> {
   const configPath = join(tmpDir, "switchyard-bench.yaml");
-  writeFileSync(configPath, gatewayConfig(mock.origin));
+  writeFileSync(configPath, gatewayConfig(mock.origin, extras));
   const port = await freePort();
   // cwd is the temp dir, so whatever the gateway writes next to itself is removed with it.
   const child = spawnChild(
@@ -65,7 +75,8 @@ export async function startGateway(mock: Target, tmpDir: string): Promise<Target
   return { name: "switchyard", origin, pid: child.pid };
 }
 
-function gatewayConfig(mockOrigin: string): string {
+function gatewayConfig(mockOrigin: string, extras: GatewayExtras): string {
+  const modelInfo = extras.modelInfo ?? [];
   return [
     "model_list:",
     `  - model_name: ${MODEL_NAME}`,
@@ -73,8 +84,10 @@ function gatewayConfig(mockOrigin: string): string {
     `      model: openai/${MODEL_NAME}`,
     `      api_base: ${mockOrigin}/v1`,
     `      api_key: ${UPSTREAM_KEY}`,
+    ...(modelInfo.length > 0 ? ["    model_info:", ...modelInfo.map((l) => `      ${l}`)] : []),
     "general_settings:",
     `  master_key: ${MASTER_KEY}`,
+    ...(extras.generalSettings ?? []).map((l) => `  ${l}`),
     "",
   ].join("\n");
 }

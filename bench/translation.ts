@@ -4,7 +4,7 @@
 //
 //   npx tsx bench/translation.ts           print the table
 //   npx tsx bench/translation.ts --write   also replace the translation section of bench/RESULTS.md
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { anthropicBody } from "../data-plane/providers/anthropic/request.js";
 import { chatCompletion as anthropicCompletion } from "../data-plane/providers/anthropic/response.js";
 import { anthropicStream } from "../data-plane/providers/anthropic/stream.js";
@@ -24,6 +24,7 @@ import { openAIStream } from "../data-plane/providers/openai/stream.js";
 import { usageFromBody } from "../data-plane/providers/openai/usage.js";
 import type { ProviderCall, StreamAnswer } from "../data-plane/providers/types.js";
 import type { Deployment } from "../schema/snapshot.js";
+import { writeMarkedBlock } from "./results-section.js";
 
 const REQ_WARMUP = 2_000;
 const REQ_ITERATIONS = 20_000;
@@ -449,12 +450,8 @@ async function main(): Promise<void> {
 }
 
 function writeSection(reqTable: string, streamTable: string, overhead: string): void {
-  const OPEN = "<!-- translation -->";
-  const CLOSE = "<!-- /translation -->";
   const reqBytes = Buffer.byteLength(openaiCall.rawBody);
   const section = [
-    OPEN,
-    "",
     "## Provider translation cost (Anthropic, Gemini vs OpenAI passthrough)",
     "",
     `Written by \`npx tsx bench/translation.ts --write\` on ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${process.platform}/${process.arch}.`,
@@ -470,19 +467,9 @@ function writeSection(reqTable: string, streamTable: string, overhead: string): 
     `Translation over passthrough, per chunk: ${overhead}.`,
     "",
     `Targets: ≤ ${TARGET_REQUEST_US} µs per request, ≤ ${TARGET_CHUNK_US} µs per chunk; the "target" columns say, per row, whether the median meets it. Numbers are from a shared machine; expect some run-to-run noise.`,
-    "",
-    CLOSE,
   ].join("\n");
-  const path = new URL("./RESULTS.md", import.meta.url);
-  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
-  const start = text.indexOf(OPEN);
-  const end = text.indexOf(CLOSE);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + section + text.slice(end + CLOSE.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, next);
-  console.log(`\nwrote ${path.pathname}`);
+  const path = writeMarkedBlock("translation", section);
+  console.log(`\nwrote ${path}`);
 }
 
 await main();

@@ -25,7 +25,9 @@ model_list:${deployment("solo", "solo")}${deployment("ordered", "first", ", orde
     ${""}
   - model_name: tiny-window
     litellm_params: { model: openai/tiny, api_base: "${fake.url}", api_key: sk-up }
-    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}
+    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("tagged", "t-paid", ", tags: [paid]")}
+  - model_name: "wild/*"
+    litellm_params: { model: "openai/*", api_base: "${fake.url}", api_key: sk-up }
 router_settings:
   num_retries: 2
   retry_policy: { AuthenticationErrorRetries: 0, ContentPolicyViolationErrorRetries: 1 }
@@ -36,6 +38,7 @@ router_settings:
   max_fallbacks: 1
   model_group_alias: { gpt-4: solo }
   cooldown_time: 30
+  enable_tag_filtering: true
 fallback_mapping:
   mapped: [mapped-fallback]
 general_settings:
@@ -300,5 +303,32 @@ describe("cooldowns", () => {
     expect(err.message).toMatch(/No deployments available for model cooled, retry in \d+ s/);
     expect(Number(header(err, "retry-after"))).toBeGreaterThan(0);
     expect(attempts()).toEqual([]);
+  });
+});
+
+describe("model groups", () => {
+  it("routes by the x-switchyard-tags header and by metadata.tags", async () => {
+    for (let i = 0; i < 10; i++) {
+      await client.chat.completions.create(
+        { model: "tagged", messages: USER },
+        { headers: { "x-switchyard-tags": "paid" } },
+      );
+      await chat("tagged", { metadata: { tags: ["free"] } });
+    }
+    expect(attempts()).toEqual(Array.from({ length: 10 }, () => ["t-paid", "t-free"]).flat());
+  });
+
+  it("refuses a tagged request no deployment can serve", async () => {
+    const err = await failure("tagged", { metadata: { tags: ["enterprise"] } });
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(/No deployment of model tagged carries/);
+    expect(attempts()).toEqual([]);
+  });
+
+  it("serves any name a wildcard group matches, sending the matched part upstream", async () => {
+    const { data, response } = await chat("wild/some-model");
+    expect(data.choices[0]!.message.content).toBe("Echo: hi");
+    expect(attempts()).toEqual(["some-model"]);
+    expect(response.headers.get("x-switchyard-model-group")).toBe("wild/some-model");
   });
 });

@@ -4,6 +4,8 @@ export interface BusChannels {
   readonly snapshot: string;
   /** Node heartbeats, from every node to the control plane. */
   readonly nodes: string;
+  /** Deployment cooldowns, from the node that saw the failures to every other node. */
+  readonly cooldowns: string;
 }
 
 /**
@@ -14,6 +16,7 @@ export function busChannels(prefix = ""): BusChannels {
   return {
     snapshot: `${prefix}switchyard:snapshot`,
     nodes: `${prefix}switchyard:nodes`,
+    cooldowns: `${prefix}switchyard:cooldowns`,
   };
 }
 

@@ -22,6 +22,8 @@ import { NO_SPEND, type SpendRecorder } from "./spend/finished-call.js";
 import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
 import type { SyncStatus } from "./sync/sync-status.js";
 import { UpstreamPools } from "./upstream/pools.js";
+import type { CooldownSharing } from "./router/cooldowns.js";
+import { Router } from "./router/router.js";
 
 export interface DataPlaneOptions {
   host: string;
@@ -44,6 +46,11 @@ export interface DataPlaneOptions {
   sharedLimits?: { redisUrl: string; nodeId: string; keyPrefix?: string };
   /** Where finished requests are recorded as spend; absent: not recorded. */
   spend?: SpendRecorder;
+  /**
+   * Where deployment cooldowns are shared with the other nodes (the bus's `cooldowns`
+   * channel); absent: this node's cooldowns are its own.
+   */
+  cooldowns?: CooldownSharing;
 }
 
 /**
@@ -63,6 +70,7 @@ export class DataPlaneServer {
   private readonly startedAt = Date.now();
   private readonly counters: SharedCounters;
   private readonly limits: Limits;
+  private readonly router: Router;
   /** Fired soft-budget alerts (also POSTed to the webhook, when one is configured). */
   readonly budgetAlerts: BudgetAlerts;
 
@@ -86,6 +94,7 @@ export class DataPlaneServer {
       logger: options.logger,
     });
     this.limits = new Limits(this.counters, this.budgetAlerts);
+    this.router = new Router(options.logger, options.cooldowns);
   }
 
   get port(): number {
@@ -99,6 +108,7 @@ export class DataPlaneServer {
   async start(): Promise<number> {
     assertNativeUws();
     await this.counters.start();
+    await this.router.start();
     const app = uWS.App();
     this.register(app, this.routeContext());
     this.app = app;
@@ -138,6 +148,7 @@ export class DataPlaneServer {
   private forgetRemovedDeployments(): void {
     const ids = new Set(this.current.deploymentsById.keys());
     this.health.retain(ids);
+    this.router.retain(ids);
     void this.pools.retain(ids);
   }
 
@@ -165,6 +176,7 @@ export class DataPlaneServer {
     this.app = undefined;
     await this.pools.stop();
     await this.counters.stop();
+    await this.router.stop();
   }
 
   get requestsInFlight(): number {
@@ -177,6 +189,7 @@ export class DataPlaneServer {
       authenticate: (key) => authenticate(key, this.current, this.keyDigests),
       pools: this.pools,
       health: this.health,
+      router: this.router,
       logger: this.options.logger,
       startedAt: this.startedAt,
       draining: () => this.stopping,

@@ -99,14 +99,46 @@ export const ModelEntrySchema = z.looseObject({
   model_info: ModelInfoSchema.optional(),
 });
 
+/** `[{"gpt-4": ["gpt-3.5"]}, ...]`, LiteLLM's shape for every kind of fallback list. */
+const fallbackList = z.array(z.record(z.string(), stringList));
+
+export const RetryPolicyConfigSchema = z.looseObject({
+  AuthenticationErrorRetries: nonNegative.optional(),
+  TimeoutErrorRetries: nonNegative.optional(),
+  RateLimitErrorRetries: nonNegative.optional(),
+  ContentPolicyViolationErrorRetries: nonNegative.optional(),
+  InternalServerErrorRetries: nonNegative.optional(),
+});
+
 export const RouterSettingsSchema = z.looseObject({
-  routing_strategy: z.string().optional(),
+  routing_strategy: z
+    .enum([
+      "simple-shuffle",
+      "least-busy",
+      "latency-based-routing",
+      "usage-based-routing",
+      "usage-based-routing-v2",
+      "cost-based-routing",
+    ])
+    .optional(),
+  routing_strategy_args: z
+    .looseObject({ lowest_latency_buffer: nonNegative.optional() })
+    .optional(),
   num_retries: nonNegative.optional(),
+  retry_policy: RetryPolicyConfigSchema.optional(),
+  /** Least seconds to wait before a retry. */
+  retry_after: nonNegative.optional(),
   timeout: seconds.optional(),
-  fallbacks: z.array(z.record(z.string(), stringList)).optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  content_policy_fallbacks: fallbackList.optional(),
+  default_fallbacks: stringList.optional(),
+  max_fallbacks: nonNegative.optional(),
   model_group_alias: z.record(z.string(), z.string()).optional(),
+  enable_tag_filtering: bool.optional(),
   allowed_fails: nonNegative.optional(),
   cooldown_time: nonNegative.optional(),
+  disable_cooldowns: bool.optional(),
   redis_host: z.string().optional(),
   redis_port: num.optional(),
   redis_password: z.string().optional(),
@@ -116,7 +148,12 @@ export const LitellmSettingsSchema = z.looseObject({
   drop_params: bool.optional(),
   num_retries: nonNegative.optional(),
   request_timeout: seconds.optional(),
-  fallbacks: z.array(z.record(z.string(), stringList)).optional(),
+  fallbacks: fallbackList.optional(),
+  context_window_fallbacks: fallbackList.optional(),
+  content_policy_fallbacks: fallbackList.optional(),
+  default_fallbacks: stringList.optional(),
+  allowed_fails: nonNegative.optional(),
+  cooldown_time: nonNegative.optional(),
   cache: bool.optional(),
   cache_ttl: nonNegative.optional(),
   cache_params: z.record(z.string(), z.unknown()).optional(),

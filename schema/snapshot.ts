@@ -105,6 +105,49 @@ export const OrganizationEntrySchema = z.object({
   spend: z.number().nonnegative(),
 });
 
+/** How requests are spread over a group's deployments (`router_settings.routing_strategy`). */
+export const ROUTING_STRATEGIES = [
+  "simple-shuffle",
+  "least-busy",
+  "latency-based-routing",
+  "usage-based-routing",
+  "cost-based-routing",
+] as const;
+
+const fallbackMap = z.record(z.string(), z.array(z.string()));
+
+/** Retries per error class (`router_settings.retry_policy`); absent = `numRetries`. */
+export const RetryPolicySchema = z.object({
+  auth: z.number().int().nonnegative().optional(),
+  timeout: z.number().int().nonnegative().optional(),
+  rateLimit: z.number().int().nonnegative().optional(),
+  contentPolicy: z.number().int().nonnegative().optional(),
+  server: z.number().int().nonnegative().optional(),
+});
+
+/** The router's settings, from `router_settings` and `litellm_settings` (see the README). */
+export const RouterSettingsSchema = z.object({
+  strategy: z.enum(ROUTING_STRATEGIES),
+  numRetries: z.number().int().nonnegative(),
+  retryPolicy: RetryPolicySchema,
+  /** Least wait before a retry, ms (`retry_after`); backoff grows from `retryBaseMs`. */
+  retryMinMs: z.number().nonnegative(),
+  retryBaseMs: z.number().nonnegative(),
+  /** Failures a deployment may have within a minute before it cools down. */
+  allowedFails: z.number().int().nonnegative(),
+  cooldownMs: z.number().nonnegative(),
+  disableCooldowns: z.boolean(),
+  fallbacks: fallbackMap,
+  contextWindowFallbacks: fallbackMap,
+  contentPolicyFallbacks: fallbackMap,
+  defaultFallbacks: z.array(z.string()),
+  maxFallbacks: z.number().int().nonnegative(),
+  modelGroupAlias: z.record(z.string(), z.string()),
+  enableTagFiltering: z.boolean(),
+  /** latency-based-routing: deployments within this fraction of the fastest share traffic. */
+  latencyBuffer: z.number().nonnegative(),
+});
+
 export const SettingsSchema = z.object({
   maxBodyBytes: z.number().int().positive(),
   gracefulShutdownMs: z.number().int().nonnegative(),
@@ -116,6 +159,8 @@ export const SettingsSchema = z.object({
   globalBudgetDuration: z.string().optional(),
   /** Where soft-budget alerts are POSTed (`general_settings.alerting_webhook_url`). */
   alertWebhookUrl: z.string().optional(),
+  /** Absent: the defaults (DEFAULT_ROUTER_SETTINGS). */
+  router: RouterSettingsSchema.optional(),
 });
 
 export const SnapshotSchema = z.object({
@@ -139,6 +184,28 @@ export type UserEntry = z.infer<typeof UserEntrySchema>;
 export type TeamEntry = z.infer<typeof TeamEntrySchema>;
 export type OrganizationEntry = z.infer<typeof OrganizationEntrySchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;
+export type RouterSettings = z.infer<typeof RouterSettingsSchema>;
+export type RoutingStrategy = RouterSettings["strategy"];
+
+/** LiteLLM's defaults, except `numRetries` (0: a retry is opted into). */
+export const DEFAULT_ROUTER_SETTINGS: RouterSettings = {
+  strategy: "simple-shuffle",
+  numRetries: 0,
+  retryPolicy: {},
+  retryMinMs: 0,
+  retryBaseMs: 100,
+  allowedFails: 3,
+  cooldownMs: 5_000,
+  disableCooldowns: false,
+  fallbacks: {},
+  contextWindowFallbacks: {},
+  contentPolicyFallbacks: {},
+  defaultFallbacks: [],
+  maxFallbacks: 5,
+  modelGroupAlias: {},
+  enableTagFiltering: false,
+  latencyBuffer: 0,
+};
 
 /** A model list entry that grants every model (LiteLLM's spelling, and ours). */
 export const ALL_MODELS = new Set(["*", "all-proxy-models"]);

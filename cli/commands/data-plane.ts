@@ -80,6 +80,7 @@ export function registerDataPlaneCommand(program: Command): void {
           logger,
           syncStatus: () => sync?.status() ?? { stale: true, lastSyncAt: 0, reason: "starting" },
           sharedLimits: { redisUrl: flags.redis, nodeId, keyPrefix: flags.busPrefix },
+          cooldowns: { bus, channel: channels.cooldowns, nodeId },
         });
         sync = new SnapshotSync({
           bus,

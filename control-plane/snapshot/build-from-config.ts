@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Config, ModelEntry } from "../../schema/config.js";
 import { resolveProvider } from "../../schema/providers.js";
 import type { Deployment, Snapshot } from "../../schema/snapshot.js";
+import { routerSettingsFromConfig } from "./router-settings.js";
 
 const MB = 1024 * 1024;
 const DEFAULTS = {
@@ -43,6 +44,7 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
       globalMaxBudget: general.max_budget,
       globalBudgetDuration: general.budget_duration,
       alertWebhookUrl: general.alerting_webhook_url,
+      router: routerSettingsFromConfig(config),
     },
   };
 }

@@ -49,7 +49,11 @@ export async function callDeployment(call: RoutedCall, deployment: Deployment): 
 
   const controller = new CallAbort();
   exchange.onAbort(() => controller.abort(CLIENT_GONE));
-  const firstByteMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
+  const deploymentMs = request.stream ? deployment.streamTimeoutMs : deployment.timeoutMs;
+  const firstByteMs =
+    call.attemptTimeoutMs === undefined
+      ? deploymentMs
+      : Math.min(deploymentMs, call.attemptTimeoutMs);
   const timer = setTimeout(() => controller.abort(new UpstreamTimeout(firstByteMs)), firstByteMs);
   const callStartedAt = performance.now();
   const stream = request.stream ? format.openStream(request) : undefined;

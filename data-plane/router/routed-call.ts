@@ -17,4 +17,8 @@ export interface RoutedCall {
   readonly outcome: CallOutcome;
   readonly ctx: RouteContext;
   readonly format: ProxyFormat;
+  /** `x-switchyard-tags` as sent (tag routing). */
+  readonly tagsHeader?: string;
+  /** This attempt's share of the request's `timeout`, ms (shortens the deployment's own). */
+  readonly attemptTimeoutMs?: number;
 }

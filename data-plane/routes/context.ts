@@ -5,6 +5,7 @@ import type { SpendRecorder } from "../spend/finished-call.js";
 import type { LimitsMode } from "../limits/shared-counters.js";
 import type { SyncStatus } from "../sync/sync-status.js";
 import type { DeploymentHealth } from "../health/deployment-health.js";
+import type { Router } from "../router/router.js";
 import type { IndexedSnapshot } from "../snapshot/indexed-snapshot.js";
 import type { UpstreamPools } from "../upstream/pools.js";
 
@@ -15,6 +16,8 @@ export interface RouteContext {
   authenticate(key: string | undefined): Caller;
   readonly pools: UpstreamPools;
   readonly health: DeploymentHealth;
+  /** Deployment loads and cooldowns, and the pick (router/). */
+  readonly router: Router;
   readonly logger: Logger;
   readonly startedAt: number;
   /** True once shutdown began: readiness says so, so load balancers stop sending. */

@@ -13,6 +13,7 @@ import type { CallType } from "../providers/types.js";
 import { isClientGone } from "../router/call-deployment.js";
 import { type CallOutcome, newOutcome } from "../router/call-outcome.js";
 import { routeCall } from "../router/route-call.js";
+import { resolveGroup } from "../snapshot/indexed-snapshot.js";
 import type { RouteContext } from "./context.js";
 import { OPENAI_FORMAT, type ProxyFormat } from "./proxy-format.js";
 import { type RequestHeaders, readRequestHeaders } from "./request-headers.js";
@@ -84,14 +85,24 @@ async function serve(
     request = format.parse(text, callType);
     assertModelAccess(caller, request.model);
     const snapshot = ctx.snapshot();
-    const group = snapshot.groups.get(request.model);
+    const group = resolveGroup(snapshot, request.model);
     if (group === undefined) throw modelNotFound(request.model);
     const estimate = estimateRequest(callType, request.body, text.length, group.deployments);
     estimatedTokens = estimate.tokens;
     const admitted = ctx.limits.admit(caller, snapshot.settings, estimate);
     admission = admitted instanceof Promise ? await admitted : admitted;
     await routeCall(
-      { exchange, text, request, callType, headers: admission.headers, outcome, ctx, format },
+      {
+        exchange,
+        text,
+        request,
+        callType,
+        headers: admission.headers,
+        outcome,
+        ctx,
+        format,
+        tagsHeader: requestHeaders.tags,
+      },
       group,
     );
   } catch (err) {
@@ -149,7 +160,12 @@ function answerError(
   outcome.errorCode = error.code ?? error.type;
   let headers: Headers = err instanceof LimitError ? err.headers : (admission?.headers ?? []);
   if (outcome.deployment !== undefined) {
-    headers = [["x-switchyard-model-id", outcome.deployment.id], ...headers];
+    headers = [
+      ["x-switchyard-model-id", outcome.deployment.id],
+      ["x-switchyard-attempted-retries", String(outcome.retries)],
+      ["x-switchyard-attempted-fallbacks", String(outcome.fallbacks)],
+      ...headers,
+    ];
   }
   exchange.sendError(error, headers, false, format.errorBody(error));
 }

@@ -20,7 +20,9 @@ export type Behaviour =
   | { kind: "delay"; ms: number }
   | { kind: "stall" }
   | { kind: "reset" }
-  | { kind: "slow-stream"; chunks: number; intervalMs: number };
+  | { kind: "slow-stream"; chunks: number; intervalMs: number }
+  /** A 200 event stream that sends `chunks` content chunks, then drops the connection. */
+  | { kind: "die-mid-stream"; chunks: number };
 
 export interface FakeOpenAI {
   /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
@@ -107,6 +109,10 @@ export async function startFakeOpenAI(
         return;
       case "error":
         sendScriptedError(res, id, behaviour);
+        return;
+      case "die-mid-stream":
+        resetOnPurpose = true;
+        await dieMidStream(res, id, behaviour.chunks);
         return;
       case "delay":
         if (!(await pause(behaviour.ms, connection.signal))) return;
@@ -389,6 +395,23 @@ async function streamText(
 
 function sseData(data: string): string {
   return `data: ${data}\n\n`;
+}
+
+async function dieMidStream(res: ServerResponse, id: number, chunks: number): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "x-request-id": requestId(id) });
+  for (let i = 0; i < chunks; i++) {
+    const chunk = {
+      id: `chatcmpl-fake-${id}`,
+      object: "chat.completion.chunk",
+      created: unixNow(),
+      model: "fake",
+      choices: [{ index: 0, delta: { content: `part${i} ` }, logprobs: null, finish_reason: null }],
+    };
+    res.write(sseData(JSON.stringify(chunk)));
+  }
+  // Let the chunks reach the gateway before the connection goes.
+  await sleep(50);
+  res.socket?.destroy();
 }
 
 // ---- responses and errors ----

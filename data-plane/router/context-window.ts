@@ -1,0 +1,68 @@
+import type { Deployment } from "../../schema/snapshot.js";
+import { priceOf } from "../pricing/deployment-price.js";
+import type { CallType } from "../providers/types.js";
+
+type Tokenizer = typeof import("gpt-tokenizer/encoding/o200k_base");
+
+/** Per message, chat formats add a few tokens of framing (OpenAI's cookbook: 3, plus 3). */
+const TOKENS_PER_MESSAGE = 3;
+/** A BPE token is at least one UTF-8 byte, and a UTF-16 unit is at most 3 of them. */
+const MAX_TOKENS_PER_CHAR = 3;
+
+let tokenizer: Promise<Tokenizer> | undefined;
+
+/**
+ * Whether the request's prompt is larger than every deployment's context window in the
+ * group (o200k_base tokens, via gpt-tokenizer, loaded on first need). Cheap when the body
+ * is plainly small enough: no tokenizing below a third of the window in characters.
+ */
+export async function exceedsContextWindow(
+  deployments: readonly Deployment[],
+  callType: CallType,
+  body: Readonly<Record<string, unknown>>,
+  textLength: number,
+): Promise<boolean> {
+  let window = 0;
+  for (const d of deployments) {
+    const w = priceOf(d).contextWindow;
+    if (w === undefined) return false; // unknown: let the upstream judge
+    if (w > window) window = w;
+  }
+  if (textLength * MAX_TOKENS_PER_CHAR <= window) return false;
+  tokenizer ??= import("gpt-tokenizer/encoding/o200k_base");
+  const { countTokens } = await tokenizer;
+  return promptTokens(countTokens, callType, body) > window;
+}
+
+function promptTokens(
+  count: (text: string) => number,
+  callType: CallType,
+  body: Readonly<Record<string, unknown>>,
+): number {
+  if (callType === "chat") {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    let total = 3;
+    for (const m of messages) total += TOKENS_PER_MESSAGE + count(messageText(m));
+    return total;
+  }
+  const input = callType === "completion" ? body.prompt : body.input;
+  const texts = Array.isArray(input) ? input : [input];
+  let total = 0;
+  for (const t of texts) if (typeof t === "string") total += count(t);
+  return total;
+}
+
+function messageText(message: unknown): string {
+  if (typeof message !== "object" || message === null) return "";
+  const content = (message as { content?: unknown }).content;
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) {
+    if (typeof part === "object" && part !== null) {
+      const t = (part as { text?: unknown }).text;
+      if (typeof t === "string") text += t;
+    }
+  }
+  return text;
+}

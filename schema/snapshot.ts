@@ -116,6 +116,8 @@ export const SettingsSchema = z.object({
   globalBudgetDuration: z.string().optional(),
   /** Where soft-budget alerts are POSTed (`general_settings.alerting_webhook_url`). */
   alertWebhookUrl: z.string().optional(),
+  /** `general_settings.store_prompts_in_spend_logs`: spend records keep the request's messages. */
+  storePromptsInSpendLogs: z.boolean().optional(),
 });
 
 export const SnapshotSchema = z.object({

@@ -43,6 +43,7 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
       globalMaxBudget: general.max_budget,
       globalBudgetDuration: general.budget_duration,
       alertWebhookUrl: general.alerting_webhook_url,
+      storePromptsInSpendLogs: general.store_prompts_in_spend_logs,
     },
   };
 }

@@ -128,9 +128,9 @@ export class SpendStreamConsumer {
     ];
     if (block) args.push("BLOCK", BLOCK_MS);
     args.push("STREAMS", this.options.stream, from);
-    const reply = (await this.redis.call("XREADGROUP", ...args)) as [string, Entry[]][] | null;
-    // Pending entries since deleted come back with no fields: only acknowledge them.
-    return reply?.[0]?.[1] ?? [];
+    const reply = (await this.redis.call("XREADGROUP", ...args)) as unknown[] | null;
+    // Pending entries since deleted come back with no fields: only acknowledged.
+    return entriesOf(reply);
   }
 
   /** Takes over entries another consumer left pending for claimIdleMs, and writes them. */
@@ -192,6 +192,14 @@ export class SpendStreamConsumer {
     await this.redis.xack(this.options.stream, this.group, ...ids);
     await this.redis.xdel(this.options.stream, ...ids);
   }
+}
+
+/** RESP2 answers `[[stream, entries]]`, RESP3 a map (`[stream, entries]` here); null: none. */
+function entriesOf(reply: unknown[] | null): Entry[] {
+  if (reply === null || reply.length === 0) return [];
+  const first = reply[0];
+  const entries = typeof first === "string" ? reply[1] : (first as unknown[])[1];
+  return Array.isArray(entries) ? (entries as Entry[]) : [];
 }
 
 function fieldOf(fields: string[] | null, name: string): string | undefined {

@@ -4,6 +4,8 @@ export interface BusChannels {
   readonly snapshot: string;
   /** Node heartbeats, from every node to the control plane. */
   readonly nodes: string;
+  /** Written spend (each request's cost and running totals), between control planes. */
+  readonly spendUpdates: string;
 }
 
 /**
@@ -14,6 +16,7 @@ export function busChannels(prefix = ""): BusChannels {
   return {
     snapshot: `${prefix}switchyard:snapshot`,
     nodes: `${prefix}switchyard:nodes`,
+    spendUpdates: `${prefix}switchyard:spend-updates`,
   };
 }
 

@@ -9,6 +9,7 @@ import { resolvePrincipal } from "./auth/resolve-principal.js";
 import { BudgetService } from "./services/budgets.js";
 import { SpendService } from "./services/spend.js";
 import { SpendIngest } from "./spend/spend-ingest.js";
+import { SpendLiveFeed } from "./spend/live-feed.js";
 import { openSpendStore } from "./spend/spend-store.js";
 import { TotalsFeedback } from "./spend/totals-feedback.js";
 import type { ChangeRefs, ServiceContext } from "./services/context.js";
@@ -74,6 +75,8 @@ export class ControlPlane {
   readonly spend: SpendService;
   /** Where spend batches are written, whichever queue they came from. */
   readonly spendIngest: SpendIngest;
+  /** Each written request's cost and running totals, for subscriptions. */
+  readonly spendFeed: SpendLiveFeed;
   private readonly totalsFeedback: TotalsFeedback;
   readonly masterKeyHash: string | undefined;
   /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
@@ -109,6 +112,7 @@ export class ControlPlane {
     this.budgets = new BudgetService(ctx);
     this.spend = new SpendService(ctx, options.config);
     this.spendIngest = spendIngest;
+    this.spendFeed = new SpendLiveFeed(spendIngest);
     this.totalsFeedback = new TotalsFeedback(spendIngest, (refs) => this.changed("spend", refs));
   }
 
@@ -122,6 +126,7 @@ export class ControlPlane {
       await cp.seedFromConfig();
       await cp.changed("start");
       cp.totalsFeedback.start();
+      cp.spendFeed.start();
       return cp;
     } catch (err) {
       await store?.close();
@@ -156,6 +161,7 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.spendFeed.stop();
     await this.totalsFeedback.stop();
     await this.rebuilding.catch(() => undefined);
     await this.spendIngest.store.close();

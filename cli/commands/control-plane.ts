@@ -136,6 +136,7 @@ async function startControlPlane(
     claimIdleMs: Number(flags.spendClaimIdleMs),
   });
   await spendConsumer.start();
+  await cp.spendFeed.connect(bus, channels.spendUpdates);
   logger.info(
     {
       host: flags.host,

@@ -1,5 +1,7 @@
+import { type Client, createClient } from "graphql-ws";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.js";
 
 const MASTER = "sk-spend-master";
@@ -172,5 +174,109 @@ describe("spend tracking (embedded)", () => {
     const own = await call("GET", "/spend/logs?user_id=someone-else", undefined, userKey);
     expect(own.status).toBe(200);
     expect(own.body).toEqual([]);
+  });
+});
+
+describe("live spend over graphql-transport-ws", () => {
+  const clients: Client[] = [];
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+  });
+
+  function subscribe(key: string, query: string) {
+    const client = createClient({
+      url: `${gw.origin.replace(/^http/, "ws")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+    });
+    clients.push(client);
+    const results: Json[] = [];
+    const errors: unknown[] = [];
+    client.subscribe<Json>(
+      { query },
+      { next: (r) => results.push(r), error: (e) => errors.push(e), complete: () => {} },
+    );
+    return { results, errors };
+  }
+
+  it("pushes each request's cost and the key's running total, in order; budget crossings too", async () => {
+    const made = await call("POST", "/key/generate", { soft_budget: 0.05, max_budget: 1000 });
+    const keyRow = await gw.gateway.controlPlane.db.virtualKey.findFirstOrThrow({
+      where: { keyName: made.body.key_name },
+    });
+    const sub = subscribe(
+      MASTER,
+      `subscription { spendUpdated(keyId: "${keyRow.id}") { requestId spend keyTotal model status } }`,
+    );
+    const alerts = subscribe(
+      MASTER,
+      "subscription { budgetAlert { level subject id spend budget } }",
+    );
+    const client = new OpenAI({ apiKey: made.body.key, baseURL: `${gw.origin}/v1`, maxRetries: 0 });
+    const ask = () =>
+      client.chat.completions.create({
+        model: "priced",
+        messages: [{ role: "user", content: "hi" }],
+      });
+    // The subscription is live once a request's update arrives.
+    let warmups = 0;
+    await until(
+      async () => {
+        await ask();
+        warmups++;
+        return sub.results.length;
+      },
+      (n) => n > 0,
+    );
+    const logIds = async () =>
+      (await call("GET", `/spend/logs?key_id=${keyRow.id}&limit=1000`)).body.map(
+        (r: Json) => r.request_id,
+      ) as string[];
+    const warmIds = new Set(await until(logIds, (ids) => ids.length >= warmups));
+    const n = 25;
+    await Promise.all(Array.from({ length: n }, ask));
+    const updates = await until(
+      async () => sub.results.map((r) => r.data.spendUpdated),
+      (u) => u.filter((x: Json) => !warmIds.has(x.requestId)).length >= n,
+    );
+    const fresh = updates.filter((x: Json) => !warmIds.has(x.requestId));
+    expect(fresh).toHaveLength(n);
+    expect(new Set(fresh.map((u: Json) => u.requestId))).toEqual(
+      new Set((await logIds()).filter((id) => !warmIds.has(id))),
+    );
+    expect(sub.errors).toEqual([]);
+    for (let i = 1; i < updates.length; i++) {
+      expect(updates[i].keyTotal).toBeCloseTo(updates[i - 1].keyTotal + updates[i].spend, 10);
+    }
+    const total = (
+      await gw.gateway.controlPlane.db.virtualKey.findUniqueOrThrow({
+        where: { id: keyRow.id },
+      })
+    ).spend;
+    expect(updates.at(-1).keyTotal).toBeCloseTo(total, 10);
+    expect(new Set(updates.map((u: Json) => u.requestId)).size).toBe(updates.length);
+    const soft = await until(
+      async () => alerts.results.map((r) => r.data.budgetAlert),
+      (a) => a.some((x: Json) => x.id === keyRow.id),
+    );
+    expect(soft.filter((x: Json) => x.id === keyRow.id)).toEqual([
+      { level: "soft", subject: "key", id: keyRow.id, spend: expect.any(Number), budget: 0.05 },
+    ]);
+  });
+
+  it("refuses to follow another user's spend", async () => {
+    const other = await call("POST", "/key/generate", {});
+    const sub = subscribe(
+      other.body.key,
+      `subscription { spendUpdated(userId: "spend-user") { spend } }`,
+    );
+    const answered = await until(
+      async () => sub.results.length + sub.errors.length,
+      (x) => x > 0,
+    );
+    expect(answered).toBeGreaterThan(0);
+    const first = sub.results[0] ?? {};
+    expect(JSON.stringify(first.errors ?? sub.errors)).toMatch(/admins/i);
   });
 });

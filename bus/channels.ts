@@ -6,6 +6,8 @@ export interface BusChannels {
   readonly nodes: string;
   /** Deployment cooldowns, from the node that saw the failures to every other node. */
   readonly cooldowns: string;
+  /** Written spend (each request's cost and running totals), between control planes. */
+  readonly spendUpdates: string;
 }
 
 /**
@@ -17,6 +19,7 @@ export function busChannels(prefix = ""): BusChannels {
     snapshot: `${prefix}switchyard:snapshot`,
     nodes: `${prefix}switchyard:nodes`,
     cooldowns: `${prefix}switchyard:cooldowns`,
+    spendUpdates: `${prefix}switchyard:spend-updates`,
   };
 }
 

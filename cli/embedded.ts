@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type LoadedConfig, loadConfigFile } from "../control-plane/config/load-config.js";
 import { ControlPlane } from "../control-plane/control-plane.js";
 import { mountControlPlane } from "../control-plane/http/mount.js";
+import { InProcessSpendQueue } from "../control-plane/spend/in-process-spend-queue.js";
 import { providerFor } from "../data-plane/providers/registry.js";
 import { DataPlaneServer } from "../data-plane/server.js";
 import { redactDatabaseUrl, resolveDatabaseUrl } from "../prisma/client.js";
@@ -67,11 +68,14 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Em
       );
     }
   }
+  // Spend goes from the data plane to the database through an in-process queue.
+  const spendQueue = new InProcessSpendQueue(controlPlane.spendIngest, { logger });
   server = new DataPlaneServer({
     host: options.host,
     port: options.port,
     snapshot,
     logger,
+    spendSink: spendQueue,
     extraRoutes: (app) =>
       mountControlPlane(app, controlPlane, { graphiql: env.NODE_ENV !== "production" }),
   });

@@ -7,6 +7,11 @@ import type { Snapshot } from "../schema/snapshot.js";
 import { MASTER_PRINCIPAL, type Principal } from "./auth/principal.js";
 import { resolvePrincipal } from "./auth/resolve-principal.js";
 import { BudgetService } from "./services/budgets.js";
+import { SpendService } from "./services/spend.js";
+import { SpendIngest } from "./spend/spend-ingest.js";
+import { SpendLiveFeed } from "./spend/live-feed.js";
+import { openSpendStore } from "./spend/spend-store.js";
+import { TotalsFeedback } from "./spend/totals-feedback.js";
 import type { ChangeRefs, ServiceContext } from "./services/context.js";
 import { KeyService } from "./services/keys.js";
 import { ModelService } from "./services/models.js";
@@ -66,6 +71,13 @@ export class ControlPlane {
   readonly organizations: OrganizationService;
   readonly models: ModelService;
   readonly budgets: BudgetService;
+  /** Spend logs, reports and totals (reads). */
+  readonly spend: SpendService;
+  /** Where spend batches are written, whichever queue they came from. */
+  readonly spendIngest: SpendIngest;
+  /** Each written request's cost and running totals, for subscriptions. */
+  readonly spendFeed: SpendLiveFeed;
+  private readonly totalsFeedback: TotalsFeedback;
   readonly masterKeyHash: string | undefined;
   /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
   nodes: NodeRegistry | undefined;
@@ -83,6 +95,7 @@ export class ControlPlane {
   private constructor(
     private readonly database: Database,
     private readonly options: ControlPlaneOptions,
+    spendIngest: SpendIngest,
   ) {
     const masterKey = options.config.general_settings?.master_key;
     this.masterKeyHash = masterKey === undefined ? undefined : sha256Hex(masterKey);
@@ -97,20 +110,29 @@ export class ControlPlane {
     this.organizations = new OrganizationService(ctx);
     this.models = new ModelService(ctx);
     this.budgets = new BudgetService(ctx);
+    this.spend = new SpendService(ctx, options.config);
+    this.spendIngest = spendIngest;
+    this.spendFeed = new SpendLiveFeed(spendIngest);
+    this.totalsFeedback = new TotalsFeedback(spendIngest, (refs) => this.changed("spend", refs));
   }
 
   static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
     await applyMigrations(options.databaseUrl);
     const database = await openDatabase(options.databaseUrl);
-    const cp = new ControlPlane(database, options);
+    let store: Awaited<ReturnType<typeof openSpendStore>> | undefined;
     try {
+      store = await openSpendStore(options.databaseUrl);
+      const cp = new ControlPlane(database, options, new SpendIngest(store));
       await cp.seedFromConfig();
       await cp.changed("start");
+      cp.totalsFeedback.start();
+      cp.spendFeed.start();
+      return cp;
     } catch (err) {
+      await store?.close();
       await database.close();
       throw err;
     }
-    return cp;
   }
 
   get db() {
@@ -139,7 +161,10 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
+    this.spendFeed.stop();
+    await this.totalsFeedback.stop();
     await this.rebuilding.catch(() => undefined);
+    await this.spendIngest.store.close();
     await this.database.close();
   }
 

@@ -18,6 +18,8 @@ import { readRequestHeaders } from "./routes/request-headers.js";
 import { BudgetAlerts } from "./limits/budget-alerts.js";
 import { Limits } from "./limits/limits.js";
 import { SharedCounters } from "./limits/shared-counters.js";
+import type { SpendSink } from "../schema/spend-event.js";
+import { BatchingSpendRecorder } from "./spend/batching-recorder.js";
 import { NO_SPEND, type SpendRecorder } from "./spend/finished-call.js";
 import { IndexedSnapshot } from "./snapshot/indexed-snapshot.js";
 import type { SyncStatus } from "./sync/sync-status.js";
@@ -51,6 +53,11 @@ export interface DataPlaneOptions {
    * channel); absent: this node's cooldowns are its own.
    */
   cooldowns?: CooldownSharing;
+  /**
+   * Where this node sends its spend events (in-process queue or Redis Stream); the server
+   * batches finished requests into it and flushes it at stop. Wins over `spend`.
+   */
+  spendSink?: SpendSink;
 }
 
 /**
@@ -71,6 +78,7 @@ export class DataPlaneServer {
   private readonly counters: SharedCounters;
   private readonly limits: Limits;
   private readonly router: Router;
+  private readonly spendRecorder: BatchingSpendRecorder | undefined;
   /** Fired soft-budget alerts (also POSTed to the webhook, when one is configured). */
   readonly budgetAlerts: BudgetAlerts;
 
@@ -95,6 +103,15 @@ export class DataPlaneServer {
     });
     this.limits = new Limits(this.counters, this.budgetAlerts);
     this.router = new Router(options.logger, options.cooldowns);
+    if (options.spendSink !== undefined) {
+      this.spendRecorder = new BatchingSpendRecorder({
+        sink: options.spendSink,
+        eventOptions: () => ({
+          masterKeyHash: this.current.masterKeyHash?.toString("latin1"),
+          storePrompts: this.current.settings.storePromptsInSpendLogs === true,
+        }),
+      });
+    }
   }
 
   get port(): number {
@@ -177,6 +194,7 @@ export class DataPlaneServer {
     await this.pools.stop();
     await this.counters.stop();
     await this.router.stop();
+    await this.spendRecorder?.stop();
   }
 
   get requestsInFlight(): number {
@@ -195,7 +213,7 @@ export class DataPlaneServer {
       draining: () => this.stopping,
       syncStatus: () => this.options.syncStatus?.() ?? { stale: false, lastSyncAt: Date.now() },
       limits: this.limits,
-      spend: this.options.spend ?? NO_SPEND,
+      spend: this.spendRecorder ?? this.options.spend ?? NO_SPEND,
       limitsStatus: () => ({ mode: this.counters.mode, nodes: this.counters.nodes }),
       track: () => {
         this.inFlight++;

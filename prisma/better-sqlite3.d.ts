@@ -10,3 +10,28 @@ declare module "better-sqlite3" {
     nativeBinding?: string;
   }
 }
+
+// The part the spend ingester uses directly (control-plane/spend/sqlite-spend-store.ts).
+declare module "better-sqlite3" {
+  export interface RunResult {
+    changes: number;
+    lastInsertRowid: number | bigint;
+  }
+  export interface Statement {
+    run(...params: unknown[]): RunResult;
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+  }
+  export interface Transaction<F extends (...args: never[]) => unknown> {
+    (...args: Parameters<F>): ReturnType<F>;
+    immediate(...args: Parameters<F>): ReturnType<F>;
+  }
+  export default class Database {
+    constructor(path: string, options?: Options);
+    prepare(sql: string): Statement;
+    exec(sql: string): this;
+    pragma(source: string): unknown;
+    transaction<F extends (...args: never[]) => unknown>(fn: F): Transaction<F>;
+    close(): this;
+  }
+}

@@ -185,6 +185,10 @@ export const GeneralSettingsSchema = z.looseObject({
   budget_duration: z.string().optional(),
   /** Soft-budget alerts are POSTed here as JSON. */
   alerting_webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Spend records keep the request's messages (off: no prompt is stored). */
+  store_prompts_in_spend_logs: bool.optional(),
+  /** Spend log rows older than this (`90d`, `12h`) are deleted; daily aggregates stay. */
+  spend_logs_retention: z.string().optional(),
   log_level: z
     .preprocess(
       (v) => (typeof v === "string" ? v.toLowerCase() : v),

@@ -161,6 +161,8 @@ export const SettingsSchema = z.object({
   alertWebhookUrl: z.string().optional(),
   /** Absent: the defaults (DEFAULT_ROUTER_SETTINGS). */
   router: RouterSettingsSchema.optional(),
+  /** `general_settings.store_prompts_in_spend_logs`: spend records keep the request's messages. */
+  storePromptsInSpendLogs: z.boolean().optional(),
 });
 
 export const SnapshotSchema = z.object({

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import { RedisBus } from "../../bus/redis-bus.js";
 import { loadConfigFile } from "../../control-plane/config/load-config.js";
@@ -6,6 +7,8 @@ import { ControlPlaneServer } from "../../control-plane/http/control-plane-serve
 import { NodeRegistry } from "../../control-plane/nodes/node-registry.js";
 import { RedisChangeCoordinator } from "../../control-plane/snapshot/change-coordinator.js";
 import { SnapshotPublisher } from "../../control-plane/snapshot/publisher.js";
+import { SpendStreamConsumer } from "../../control-plane/spend/stream-consumer.js";
+import { spendStreamKey } from "../../data-plane/spend/redis-stream-sink.js";
 import { redactDatabaseUrl, resolveDatabaseUrl } from "../../prisma/client.js";
 import { busChannels } from "../../bus/channels.js";
 import { createLogger } from "../logger.js";
@@ -19,6 +22,8 @@ interface ControlPlaneFlags {
   redis: string;
   nodeToken?: string;
   busPrefix: string;
+  spendConsumer?: string;
+  spendClaimIdleMs: string;
 }
 
 /**
@@ -50,6 +55,20 @@ export function registerControlPlaneCommand(program: Command): void {
       new Option("--bus-prefix <prefix>", "prefix of the Redis channels (to share a Redis)")
         .env("SWITCHYARD_BUS_PREFIX")
         .default(""),
+    )
+    .addOption(
+      new Option(
+        "--spend-consumer <name>",
+        "this control plane's name in the spend stream's consumer group (default: host name and port; keep it across restarts)",
+      ).env("SWITCHYARD_SPEND_CONSUMER"),
+    )
+    .addOption(
+      new Option(
+        "--spend-claim-idle-ms <ms>",
+        "spend entries another control plane left unacknowledged this long are taken over",
+      )
+        .env("SWITCHYARD_SPEND_CLAIM_IDLE_MS")
+        .default("30000"),
     )
     .action(async (_flags: object, cmd: Command) => {
       const flags = cmd.opts<ControlPlaneFlags>();
@@ -107,6 +126,17 @@ async function startControlPlane(
     logger,
   });
   const port = await server.start();
+  // Spend: this control plane joins the group that consumes the nodes' spend stream.
+  const spendConsumer = new SpendStreamConsumer({
+    redisUrl: flags.redis,
+    stream: spendStreamKey(flags.busPrefix),
+    consumer: flags.spendConsumer ?? `${hostname()}:${port}`,
+    ingest: cp.spendIngest,
+    logger,
+    claimIdleMs: Number(flags.spendClaimIdleMs),
+  });
+  await spendConsumer.start();
+  await cp.spendFeed.connect(bus, channels.spendUpdates);
   logger.info(
     {
       host: flags.host,
@@ -119,6 +149,7 @@ async function startControlPlane(
   return {
     port,
     stop: async () => {
+      await spendConsumer.stop();
       await server.stop();
       publisher.stop();
       await nodes.stop();

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import { RedisBus } from "../../bus/redis-bus.js";
 import { DataPlaneServer } from "../../data-plane/server.js";
+import { RedisStreamSink, spendStreamKey } from "../../data-plane/spend/redis-stream-sink.js";
 import { indexInSlices } from "../../data-plane/snapshot/index-in-slices.js";
 import { HttpSnapshotSource } from "../../data-plane/sync/snapshot-source.js";
 import { SnapshotSync } from "../../data-plane/sync/snapshot-sync.js";
@@ -19,6 +20,7 @@ interface DataPlaneFlags {
   nodeToken?: string;
   nodeId?: string;
   busPrefix: string;
+  spendSpool?: string;
 }
 
 /**
@@ -56,6 +58,12 @@ export function registerDataPlaneCommand(program: Command): void {
         .env("SWITCHYARD_BUS_PREFIX")
         .default(""),
     )
+    .addOption(
+      new Option(
+        "--spend-spool <file>",
+        "where spend events wait while Redis is unreachable (default: ./data/spend-spool-<node id>.jsonl)",
+      ).env("SWITCHYARD_SPEND_SPOOL"),
+    )
     .action(async (_flags: object, cmd: Command) => {
       const flags = cmd.opts<DataPlaneFlags>();
       const logger = createLogger();
@@ -73,6 +81,14 @@ export function registerDataPlaneCommand(program: Command): void {
         // The first snapshot, before listening: a node must not answer without one.
         let sync: SnapshotSync | undefined;
         const first = await fetchWithRetry(source, logger);
+        // Spend goes to a Redis Stream; while Redis is down it waits here (memory, then disk).
+        const spendSink = new RedisStreamSink({
+          redisUrl: flags.redis,
+          stream: spendStreamKey(flags.busPrefix),
+          spoolFile: flags.spendSpool ?? `./data/spend-spool-${flags.nodeId ?? "node"}.jsonl`,
+          logger,
+        });
+        await spendSink.start();
         const server = new DataPlaneServer({
           host: flags.host,
           port: Number(flags.port),
@@ -81,6 +97,7 @@ export function registerDataPlaneCommand(program: Command): void {
           syncStatus: () => sync?.status() ?? { stale: true, lastSyncAt: 0, reason: "starting" },
           sharedLimits: { redisUrl: flags.redis, nodeId, keyPrefix: flags.busPrefix },
           cooldowns: { bus, channel: channels.cooldowns, nodeId },
+          spendSink,
         });
         sync = new SnapshotSync({
           bus,

@@ -14,6 +14,7 @@ import "./operations/me.js";
 import "./operations/audit-log.js";
 import "./operations/nodes.js";
 import "./operations/config-changed.js";
+import "./operations/spend.js";
 
 let schema: GraphQLSchema | undefined;
 

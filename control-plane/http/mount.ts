@@ -12,6 +12,8 @@ export const CONTROL_PLANE_PATHS = [
   "/team/*",
   "/model/*",
   "/organization/*",
+  "/global/*",
+  "/spend/*",
   "/v1/model/*",
 ] as const;
 

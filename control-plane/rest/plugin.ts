@@ -7,6 +7,7 @@ import { keyRoutes } from "./keys.js";
 import { modelRoutes } from "./models.js";
 import { errorJson, errorResponse, json } from "./responses.js";
 import type { Route, RouteContext } from "./route.js";
+import { spendRoutes } from "./spend.js";
 import { teamRoutes } from "./teams.js";
 import { userRoutes } from "./users.js";
 
@@ -18,7 +19,13 @@ export interface LiteLLMRestOptions {
 /** Management bodies are small; anything larger is refused before it is parsed. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const ROUTES: readonly Route[] = [...keyRoutes, ...userRoutes, ...teamRoutes, ...modelRoutes];
+const ROUTES: readonly Route[] = [
+  ...keyRoutes,
+  ...userRoutes,
+  ...teamRoutes,
+  ...modelRoutes,
+  ...spendRoutes,
+];
 
 /**
  * LiteLLM's management REST API (/key/*, /user/*, /team/*, /model/*) as a graphql-yoga

@@ -36,9 +36,13 @@ export class BudgetService {
     return this.write(p, target, id, "budget.update", columns);
   }
 
+  /** Spend back to 0, and a new budget window from now (nodes start counting afresh). */
   async resetSpend(p: Principal, target: BudgetTarget, id: string): Promise<BudgetState> {
     requireProxyAdmin(p, "reset spend");
-    return this.write(p, target, id, "budget.reset_spend", { spend: 0 });
+    return this.write(p, target, id, "budget.reset_spend", {
+      spend: 0,
+      budgetResetAt: this.ctx.now(),
+    });
   }
 
   private async write(

@@ -45,6 +45,7 @@ export function buildSnapshotFromConfig(config: Config, version = 1): Snapshot {
       globalBudgetDuration: general.budget_duration,
       alertWebhookUrl: general.alerting_webhook_url,
       router: routerSettingsFromConfig(config),
+      storePromptsInSpendLogs: general.store_prompts_in_spend_logs,
     },
   };
 }

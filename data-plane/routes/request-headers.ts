@@ -17,6 +17,11 @@ const MAX_REQUEST_ID = 200;
 // prefix and a counter.
 const ID_PREFIX = `req_${randomBytes(6).toString("hex")}`;
 let idCounter = 0;
+/** Whether `id` was made here (unique) rather than sent by the client (which may repeat it). */
+export function isGeneratedRequestId(id: string): boolean {
+  return id.startsWith(ID_PREFIX);
+}
+
 function nextRequestId(): string {
   return `${ID_PREFIX}${(idCounter++).toString(36).padStart(6, "0")}`;
 }

@@ -250,7 +250,7 @@ export class Cluster {
   }
 
   /** Starts the control plane (on the port it had, when started again); resolves once it listens. */
-  async startControlPlane(): Promise<ServerProcess> {
+  async startControlPlane(extraArgs: readonly string[] = []): Promise<ServerProcess> {
     this.dir ??= await mkdtemp(join(tmpdir(), "switchyard-cluster-"));
     const config = join(this.dir, "config.yaml");
     await writeFile(config, this.options.configYaml);
@@ -263,6 +263,7 @@ export class Cluster {
         ...["--config", config, "--port", String(port), "--host", "127.0.0.1"],
         ...["--redis", this.options.redisUrl, "--node-token", this.nodeToken],
         ...["--bus-prefix", this.busPrefix],
+        ...extraArgs,
       ],
       { DATABASE_URL: this.options.databaseUrl },
     );
@@ -294,13 +295,16 @@ export class Cluster {
   }
 
   /** Starts a data-plane node; resolves once it listens (it has its first snapshot by then). */
-  async startNode(nodeId: string): Promise<ServerProcess> {
+  async startNode(nodeId: string, redisUrl = this.options.redisUrl): Promise<ServerProcess> {
+    this.dir ??= await mkdtemp(join(tmpdir(), "switchyard-cluster-"));
     const port = await freePort();
     const process = this.spawnCli(nodeId, [
       "data-plane",
       ...["--port", String(port), "--host", "127.0.0.1"],
-      ...["--control-plane", this.controlPlaneOrigin, "--redis", this.options.redisUrl],
+      ...["--control-plane", this.controlPlaneOrigin, "--redis", redisUrl],
       ...["--node-token", this.nodeToken, "--bus-prefix", this.busPrefix, "--node-id", nodeId],
+      // Spend waits here while Redis is down (one file per node, kept across its restarts).
+      ...["--spend-spool", join(this.dir, `spend-spool-${nodeId}.jsonl`)],
     ]);
     await process.waitForLine(/"msg":"Switchyard data-plane node listening on http:\/\//);
     return { name: nodeId, port, origin: `http://127.0.0.1:${port}`, process };

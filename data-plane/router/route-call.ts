@@ -8,7 +8,7 @@ import {
 import type { Headers } from "../http/exchange.js";
 import { type ModelGroup, resolveGroup } from "../snapshot/indexed-snapshot.js";
 import { callDeployment } from "./call-deployment.js";
-import { exceedsContextWindow } from "./context-window.js";
+import { exceedsContextWindow, groupContextWindow, mayExceed } from "./context-window.js";
 import { fallbacksFor } from "./fallbacks.js";
 import { backoffMs, type FailureKind, failureKind, retriesFor } from "./retry-policy.js";
 import type { RoutedCall } from "./routed-call.js";
@@ -44,15 +44,13 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
     let retries = 0;
     let last: { deployment: Deployment; retryAfter: number | undefined } | undefined;
     const cwFallbacks = settings.contextWindowFallbacks;
-    if (
-      (Object.hasOwn(cwFallbacks, request.model) || Object.hasOwn(cwFallbacks, current.name)) &&
-      (await exceedsContextWindow(
-        current.deployments,
-        call.callType,
-        request.body,
-        call.text.length,
-      ))
-    ) {
+    let tooLong: boolean | Promise<boolean> = false;
+    if (Object.hasOwn(cwFallbacks, request.model) || Object.hasOwn(cwFallbacks, current.name)) {
+      tooLong = tooLongFor(current, call);
+      // Only a prompt long enough to count is awaited (the tokenizer may load).
+      if (tooLong !== true && tooLong !== false) tooLong = await tooLong;
+    }
+    if (tooLong) {
       kind = "contextWindow";
       lastError = contextWindowError(current);
     } else {
@@ -182,6 +180,13 @@ function nextFallback(
     if (group !== undefined && !tried.includes(group.name)) return group;
   }
   return undefined;
+}
+
+/** Whether the prompt plainly exceeds every deployment's context window (rarely awaited). */
+function tooLongFor(group: ModelGroup, call: RoutedCall): boolean | Promise<boolean> {
+  const window = groupContextWindow(group.deployments);
+  if (!mayExceed(window, call.text.length)) return false;
+  return exceedsContextWindow(window, call.callType, call.request.body);
 }
 
 function stripped(call: RoutedCall): RoutedCall {

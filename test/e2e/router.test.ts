@@ -316,6 +316,8 @@ describe("model groups", () => {
       await chat("tagged", { metadata: { tags: ["free"] } });
     }
     expect(attempts()).toEqual(Array.from({ length: 10 }, () => ["t-paid", "t-free"]).flat());
+    // Routing tags are the gateway's: OpenAI's `metadata` takes only string values.
+    for (const r of fake.requests) expect(r.body).not.toHaveProperty("metadata");
   });
 
   it("refuses a tagged request no deployment can serve", async () => {

@@ -10,7 +10,13 @@ import { type ModelGroup, resolveGroup } from "../snapshot/indexed-snapshot.js";
 import { callDeployment } from "./call-deployment.js";
 import { exceedsContextWindow, groupContextWindow, mayExceed } from "./context-window.js";
 import { fallbacksFor } from "./fallbacks.js";
-import { backoffMs, type FailureKind, failureKind, retriesFor } from "./retry-policy.js";
+import {
+  backoffMs,
+  type FailureKind,
+  failureKind,
+  MAX_RETRY_WAIT_MS,
+  retriesFor,
+} from "./retry-policy.js";
 import type { RoutedCall } from "./routed-call.js";
 import type { Router } from "./router.js";
 import { type RouterParams, routerParams, withoutRouterParams } from "./router-params.js";
@@ -73,6 +79,11 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
         if (retries > 0) {
           const sameAsLast = last !== undefined && last.deployment.id === deployment.id;
           const wait = backoffMs(retries, settings, sameAsLast ? last?.retryAfter : undefined);
+          if (wait > MAX_RETRY_WAIT_MS) {
+            // The upstream asks for longer than a request should hang: answer or fall back.
+            outcome.retries--;
+            break;
+          }
           if (deadline !== undefined && performance.now() + wait >= deadline) {
             throw requestTimeout(own!, outcome.retries, outcome.fallbacks);
           }

@@ -102,6 +102,14 @@ describe("retries", () => {
     expect(response.headers.get("x-switchyard-attempted-retries")).toBe("1");
   });
 
+  it("does not hang on a Retry-After longer than 30 s: falls back instead", async () => {
+    fake.script({ kind: "error", status: 429, headers: { "retry-after": "120" } });
+    const { response } = await chat("solo");
+    expect(attempts()).toEqual(["solo", "last-resort"]);
+    expect(response.headers.get("x-switchyard-attempted-retries")).toBe("0");
+    expect(response.headers.get("x-switchyard-attempted-fallbacks")).toBe("1");
+  });
+
   it("gives up after num_retries on each group and answers with the upstream's last error", async () => {
     // solo has no fallbacks of its own: default_fallbacks sends it to last-resort.
     fake.script(...Array.from({ length: 6 }, () => ({ kind: "error" as const, status: 503 })));

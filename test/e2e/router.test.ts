@@ -25,7 +25,7 @@ model_list:${deployment("solo", "solo")}${deployment("ordered", "first", ", orde
     ${""}
   - model_name: tiny-window
     litellm_params: { model: openai/tiny, api_base: "${fake.url}", api_key: sk-up }
-    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("tagged", "t-paid", ", tags: [paid]")}
+    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("parallel", "par-a", ", max_parallel_requests: 3")}${deployment("parallel", "par-b", ", max_parallel_requests: 3")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("tagged", "t-paid", ", tags: [paid]")}
   - model_name: "wild/*"
     litellm_params: { model: "openai/*", api_base: "${fake.url}", api_key: sk-up }
 router_settings:
@@ -340,5 +340,28 @@ describe("model groups", () => {
     expect(data.choices[0]!.message.content).toBe("Echo: hi");
     expect(attempts()).toEqual(["some-model"]);
     expect(response.headers.get("x-switchyard-model-group")).toBe("wild/some-model");
+  });
+});
+
+describe("deployment limits", () => {
+  it("never runs more than max_parallel_requests at once on a deployment; the rest get 429", async () => {
+    fake.script(...Array.from({ length: 20 }, () => ({ kind: "delay" as const, ms: 1_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        // `fallbacks: []` keeps default_fallbacks out of it.
+        chat("parallel", { fallbacks: [] }).then(
+          () => "ok",
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(results.filter((r) => r === "ok")).toHaveLength(6);
+    const refused = results.filter((r) => r !== "ok") as InstanceType<typeof OpenAI.APIError>[];
+    for (const err of refused) {
+      expect(err.status).toBe(429);
+      expect(err.message).toMatch(/No deployments available for model parallel/);
+    }
+    expect(attempts().filter((m) => m === "par-a")).toHaveLength(3);
+    expect(attempts().filter((m) => m === "par-b")).toHaveLength(3);
   });
 });

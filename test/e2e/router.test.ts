@@ -296,6 +296,16 @@ describe("cooldowns", () => {
     fake.reset();
     for (let i = 0; i < 5; i++) await chat("cool");
     expect(attempts()).toEqual(["cool-b", "cool-b", "cool-b", "cool-b", "cool-b"]);
+    // /health says which deployment is out of rotation, and until when.
+    const health = (await (
+      await fetch(`${gw.origin}/health`, { headers: { authorization: `Bearer ${MASTER}` } })
+    ).json()) as {
+      healthy_endpoints: { model_id: string; routing: { cooling_down_until: string | null } }[];
+    };
+    const routing = (id: string) =>
+      health.healthy_endpoints.find((e) => e.model_id === id)?.routing;
+    expect(Date.parse(routing("cool-a")!.cooling_down_until!)).toBeGreaterThan(Date.now());
+    expect(routing("cool-b")!.cooling_down_until).toBeNull();
   });
 
   it("answers 429 with Retry-After when every deployment of a group and its fallbacks is cooling down", async () => {

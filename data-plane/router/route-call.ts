@@ -95,17 +95,20 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
           return;
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
-          router.cooldowns.recordFailure(
-            deployment.id,
-            err,
-            settings,
-            current.deployments.length,
-            Date.now(),
-          );
           lastError = err;
           upstreamFailed = true;
           kind = failureKind(err);
           if (kind === "final") throw err;
+          // Refusals of this request's content say nothing of the deployment's health.
+          if (kind !== "contextWindow" && kind !== "contentPolicy") {
+            router.cooldowns.recordFailure(
+              deployment.id,
+              err,
+              settings,
+              current.deployments.length,
+              Date.now(),
+            );
+          }
           const allowed = own?.numRetries ?? retriesFor(kind, settings);
           if (kind === "contextWindow" || retries >= allowed) break;
           if (deadline !== undefined && performance.now() >= deadline) break;

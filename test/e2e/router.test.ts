@@ -25,7 +25,7 @@ model_list:${deployment("solo", "solo")}${deployment("ordered", "first", ", orde
     ${""}
   - model_name: tiny-window
     litellm_params: { model: openai/tiny, api_base: "${fake.url}", api_key: sk-up }
-    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("parallel", "par-a", ", max_parallel_requests: 3")}${deployment("parallel", "par-b", ", max_parallel_requests: 3")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("tagged", "t-paid", ", tags: [paid]")}
+    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("parallel", "par-a", ", max_parallel_requests: 3")}${deployment("parallel", "par-b", ", max_parallel_requests: 3")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("two-levels", "tfo-a", ", order: 1")}${deployment("two-levels", "tfo-b", ", order: 2")}${deployment("tagged", "t-paid", ", tags: [paid]")}
   - model_name: "wild/*"
     litellm_params: { model: "openai/*", api_base: "${fake.url}", api_key: sk-up }
 router_settings:
@@ -142,6 +142,14 @@ describe("retries", () => {
     expect(attempts()).toEqual(["first", "backup"]);
     expect(response.headers.get("x-switchyard-attempted-fallbacks")).toBe("1");
     expect(response.headers.get("x-switchyard-attempted-retries")).toBe("0");
+  });
+
+  it("does not count the client's own 400s against a deployment", async () => {
+    // allowed_fails is 3 per minute: five 400s in a row must not cool `tfo-a` down.
+    fake.script(...Array.from({ length: 5 }, () => ({ kind: "error" as const, status: 400 })));
+    for (let i = 0; i < 5; i++) expect((await failure("two-levels")).status).toBe(400);
+    await chat("two-levels");
+    expect(attempts()).toEqual(Array.from({ length: 6 }, () => "tfo-a"));
   });
 
   it("neither retries nor falls back on the client's own 400", async () => {

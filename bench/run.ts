@@ -89,14 +89,19 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  // The distributed-mode section (bench:propagation, bench:snapshot) is kept as it was.
+  // The sections other benches write (bench:propagation, bench:snapshot, bench:translation,
+  // bench:router) are kept as they were.
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
   writeFileSync(
     resultsPath,
     keepMarkedBlock(
-      keepPropagationSection(markdownReport(results, info), previous),
+      keepMarkedBlock(
+        keepPropagationSection(markdownReport(results, info), previous),
+        previous,
+        "translation",
+      ),
       previous,
-      "translation",
+      "router",
     ),
   );
   log(`wrote ${resultsPath.pathname}`);

@@ -120,3 +120,22 @@ function cpuModel(): string {
     return "unknown CPU model";
   }
 }
+
+/**
+ * Writes (or replaces) the `<!-- name -->`…`<!-- /name -->` block of RESULTS.md with
+ * `markdown`; appended when the file has none. Returns the file's path.
+ */
+export function writeMarkedSection(name: string, markdown: string): string {
+  const open = `<!-- ${name} -->`;
+  const close = `<!-- /${name} -->`;
+  const block = `${open}\n\n${markdown.trimEnd()}\n\n${close}`;
+  const text = existsSync(RESULTS_PATH) ? readFileSync(RESULTS_PATH, "utf8") : "";
+  const start = text.indexOf(open);
+  const end = start < 0 ? -1 : text.indexOf(close, start);
+  const next =
+    start >= 0 && end > start
+      ? text.slice(0, start) + block + text.slice(end + close.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(RESULTS_PATH, next);
+  return RESULTS_PATH.pathname;
+}

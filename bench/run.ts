@@ -23,6 +23,8 @@ import {
 import { verifyTarget } from "./verify.js";
 
 const resultsPath = new URL("./RESULTS.md", import.meta.url);
+/** RESULTS.md blocks written by other benches (bench:translation, :limits, :router, :spend). */
+const SEPARATE_SECTIONS = ["translation", "limits", "router", "spend"];
 const tmpDir = mkdtempSync(join(os.tmpdir(), "switchyard-bench-"));
 
 process.on("exit", () => {
@@ -89,20 +91,13 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  // The distributed-mode section (bench:propagation, bench:snapshot) is kept as it was.
+  // The sections other benches write (bench:propagation, bench:snapshot, bench:translation,
+  // bench:router) are kept as they were.
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "";
-  writeFileSync(
-    resultsPath,
-    keepMarkedBlock(
-      keepMarkedBlock(
-        keepPropagationSection(markdownReport(results, info), previous),
-        previous,
-        "translation",
-      ),
-      previous,
-      "limits",
-    ),
-  );
+  let fresh = keepPropagationSection(markdownReport(results, info), previous);
+  // The sections other benches own.
+  for (const block of SEPARATE_SECTIONS) fresh = keepMarkedBlock(fresh, previous, block);
+  writeFileSync(resultsPath, fresh);
   log(`wrote ${resultsPath.pathname}`);
   return 0;
 }

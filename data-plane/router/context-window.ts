@@ -11,24 +11,39 @@ const MAX_TOKENS_PER_CHAR = 3;
 
 let tokenizer: Promise<Tokenizer> | undefined;
 
+const windows = new WeakMap<readonly Deployment[], number>();
+
 /**
- * Whether the request's prompt is larger than every deployment's context window in the
- * group (o200k_base tokens, via gpt-tokenizer, loaded on first need). Cheap when the body
- * is plainly small enough: no tokenizing below a third of the window in characters.
+ * The largest context window among a group's deployments, tokens (Infinity when one is not
+ * known: the upstream judges). Computed once per group list.
+ */
+export function groupContextWindow(deployments: readonly Deployment[]): number {
+  let window = windows.get(deployments);
+  if (window !== undefined) return window;
+  window = 0;
+  for (const d of deployments) window = Math.max(window, priceOf(d).contextWindow ?? Infinity);
+  windows.set(deployments, window);
+  return window;
+}
+
+/**
+ * Whether a body of `textLength` characters could hold more tokens than `window`: a BPE
+ * token is at least one UTF-8 byte, and a UTF-16 unit at most 3 of them. No await, no
+ * tokenizing for the usual request.
+ */
+export function mayExceed(window: number, textLength: number): boolean {
+  return textLength * MAX_TOKENS_PER_CHAR > window;
+}
+
+/**
+ * Whether the request's prompt is larger than `window` (o200k_base tokens, via
+ * gpt-tokenizer, loaded on first need). Call it only when `mayExceed` says so.
  */
 export async function exceedsContextWindow(
-  deployments: readonly Deployment[],
+  window: number,
   callType: CallType,
   body: Readonly<Record<string, unknown>>,
-  textLength: number,
 ): Promise<boolean> {
-  let window = 0;
-  for (const d of deployments) {
-    const w = priceOf(d).contextWindow;
-    if (w === undefined) return false; // unknown: let the upstream judge
-    if (w > window) window = w;
-  }
-  if (textLength * MAX_TOKENS_PER_CHAR <= window) return false;
   tokenizer ??= import("gpt-tokenizer/encoding/o200k_base");
   const { countTokens } = await tokenizer;
   return promptTokens(countTokens, callType, body) > window;

@@ -20,6 +20,8 @@ export class DeploymentLoad {
   readonly latencies = new Float64Array(LATENCY_SAMPLES);
   samples = 0;
   latencySum = 0;
+  /** Mean of the recent latencies; 0 before the first sample. */
+  latency = 0;
 
   /** Starts a new minute's counts when the minute changed. */
   roll(minute: number): void {
@@ -30,17 +32,12 @@ export class DeploymentLoad {
     }
   }
 
-  /** Mean of the recent latencies; 0 before the first sample. */
-  get latency(): number {
-    const n = this.samples < LATENCY_SAMPLES ? this.samples : LATENCY_SAMPLES;
-    return n === 0 ? 0 : this.latencySum / n;
-  }
-
   recordLatency(ms: number): void {
     const slot = this.samples % LATENCY_SAMPLES;
     if (this.samples >= LATENCY_SAMPLES) this.latencySum -= this.latencies[slot]!;
     this.latencies[slot] = ms;
     this.latencySum += ms;
     this.samples++;
+    this.latency = this.latencySum / Math.min(this.samples, LATENCY_SAMPLES);
   }
 }

@@ -23,7 +23,7 @@ export function eligible(g: GroupRuntime, i: number, scope: PickScope): boolean 
   const load = g.loads[i]!;
   if (load.coolUntil > scope.now) return false;
   const d = g.deployments[i]!;
-  if (scope.exclude !== undefined && scope.exclude.includes(d)) return false;
+  if (scope.exclude?.includes(d) === true) return false;
   if (g.limited) {
     if (d.maxParallelRequests !== undefined && load.inFlight >= d.maxParallelRequests) return false;
     if (d.rpm !== undefined || d.tpm !== undefined) {

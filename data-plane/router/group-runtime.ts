@@ -13,6 +13,11 @@ export interface GroupRuntime {
   readonly deployments: readonly Deployment[];
   readonly loads: readonly DeploymentLoad[];
   readonly weights: Float64Array;
+  /** cumulative[i] = sum of weights[0..i) (length n + 1), for a weighted draw by bisection. */
+  readonly cumulative: Float64Array;
+  /** 1 / rpm and 1 / tpm (0: no such limit), for usage-based routing. */
+  readonly perRequest: Float64Array;
+  readonly perToken: Float64Array;
   readonly costs: Float64Array;
   /** Any deployment with rpm/tpm/max_parallel_requests (else the limit checks are skipped). */
   readonly limited: boolean;
@@ -26,6 +31,9 @@ export function groupRuntime(
   const n = deployments.length;
   const weights = new Float64Array(n);
   const costs = new Float64Array(n);
+  const cumulative = new Float64Array(n + 1);
+  const perRequest = new Float64Array(n);
+  const perToken = new Float64Array(n);
   // LiteLLM's simple-shuffle: `weight` when set, else rpm, else tpm, else equal shares.
   const allDefault = deployments.every((d) => d.weight === 1);
   const byRpm = allDefault && deployments.every((d) => d.rpm !== undefined && d.rpm > 0);
@@ -34,6 +42,9 @@ export function groupRuntime(
   for (let i = 0; i < n; i++) {
     const d = deployments[i]!;
     weights[i] = byRpm ? d.rpm! : byTpm ? d.tpm! : d.weight;
+    cumulative[i + 1] = cumulative[i]! + weights[i]!;
+    perRequest[i] = d.rpm !== undefined && d.rpm > 0 ? 1 / d.rpm : 0;
+    perToken[i] = d.tpm !== undefined && d.tpm > 0 ? 1 / d.tpm : 0;
     const price = priceOf(d);
     costs[i] = price.inputPerToken + price.outputPerToken;
     if (d.rpm !== undefined || d.tpm !== undefined || d.maxParallelRequests !== undefined) {
@@ -45,6 +56,9 @@ export function groupRuntime(
     deployments,
     loads: deployments.map((d) => loadOf(d.id)),
     weights,
+    cumulative,
+    perRequest,
+    perToken,
     costs,
     limited,
   };

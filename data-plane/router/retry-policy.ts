@@ -61,14 +61,18 @@ export function retriesFor(kind: FailureKind, settings: RouterSettings): number 
   }
 }
 
-/** The longest a retry waits on an upstream's Retry-After, ms. */
-const MAX_RETRY_AFTER_MS = 60_000;
+/**
+ * The longest a retry waits, ms: an upstream asking for more (Retry-After) is not retried;
+ * the request falls back, or the client gets the 429 with its Retry-After.
+ */
+export const MAX_RETRY_WAIT_MS = 30_000;
 const MAX_BACKOFF_MS = 10_000;
 
 /**
  * How long to wait before retry number `retry` (1-based): exponential from `retryBaseMs`
- * with full jitter, at least `retry_after`; at least the upstream's Retry-After when the
- * retry goes to the deployment that sent it.
+ * with jitter (50–100% of the step), at least `retry_after`; at least the upstream's
+ * Retry-After when the retry goes to the deployment that sent it. More than
+ * MAX_RETRY_WAIT_MS means "do not retry".
  */
 export function backoffMs(
   retry: number,
@@ -79,7 +83,7 @@ export function backoffMs(
   const ceiling = Math.min(MAX_BACKOFF_MS, settings.retryBaseMs * 2 ** (retry - 1));
   let wait = Math.max(settings.retryMinMs, ceiling * (0.5 + random() / 2));
   if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) {
-    wait = Math.max(wait, Math.min(MAX_RETRY_AFTER_MS, retryAfterSeconds * 1000));
+    wait = Math.max(wait, retryAfterSeconds * 1000);
   }
   return wait;
 }

@@ -8,9 +8,15 @@ import {
 import type { Headers } from "../http/exchange.js";
 import { type ModelGroup, resolveGroup } from "../snapshot/indexed-snapshot.js";
 import { callDeployment } from "./call-deployment.js";
-import { exceedsContextWindow } from "./context-window.js";
+import { exceedsContextWindow, groupContextWindow, mayExceed } from "./context-window.js";
 import { fallbacksFor } from "./fallbacks.js";
-import { backoffMs, type FailureKind, failureKind, retriesFor } from "./retry-policy.js";
+import {
+  backoffMs,
+  type FailureKind,
+  failureKind,
+  MAX_RETRY_WAIT_MS,
+  retriesFor,
+} from "./retry-policy.js";
 import type { RoutedCall } from "./routed-call.js";
 import type { Router } from "./router.js";
 import { type RouterParams, routerParams, withoutRouterParams } from "./router-params.js";
@@ -44,15 +50,13 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
     let retries = 0;
     let last: { deployment: Deployment; retryAfter: number | undefined } | undefined;
     const cwFallbacks = settings.contextWindowFallbacks;
-    if (
-      (Object.hasOwn(cwFallbacks, request.model) || Object.hasOwn(cwFallbacks, current.name)) &&
-      (await exceedsContextWindow(
-        current.deployments,
-        call.callType,
-        request.body,
-        call.text.length,
-      ))
-    ) {
+    let tooLong: boolean | Promise<boolean> = false;
+    if (Object.hasOwn(cwFallbacks, request.model) || Object.hasOwn(cwFallbacks, current.name)) {
+      tooLong = tooLongFor(current, call);
+      // Only a prompt long enough to count is awaited (the tokenizer may load).
+      if (tooLong !== true && tooLong !== false) tooLong = await tooLong;
+    }
+    if (tooLong) {
       kind = "contextWindow";
       lastError = contextWindowError(current);
     } else {
@@ -75,6 +79,11 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
         if (retries > 0) {
           const sameAsLast = last !== undefined && last.deployment.id === deployment.id;
           const wait = backoffMs(retries, settings, sameAsLast ? last?.retryAfter : undefined);
+          if (wait > MAX_RETRY_WAIT_MS) {
+            // The upstream asks for longer than a request should hang: answer or fall back.
+            outcome.retries--;
+            break;
+          }
           if (deadline !== undefined && performance.now() + wait >= deadline) {
             throw requestTimeout(own!, outcome.retries, outcome.fallbacks);
           }
@@ -86,17 +95,20 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
           return;
         } catch (err) {
           if (!(err instanceof ApiError)) throw err;
-          router.cooldowns.recordFailure(
-            deployment.id,
-            err,
-            settings,
-            current.deployments.length,
-            Date.now(),
-          );
           lastError = err;
           upstreamFailed = true;
           kind = failureKind(err);
           if (kind === "final") throw err;
+          // Refusals of this request's content say nothing of the deployment's health.
+          if (kind !== "contextWindow" && kind !== "contentPolicy") {
+            router.cooldowns.recordFailure(
+              deployment.id,
+              err,
+              settings,
+              current.deployments.length,
+              Date.now(),
+            );
+          }
           const allowed = own?.numRetries ?? retriesFor(kind, settings);
           if (kind === "contextWindow" || retries >= allowed) break;
           if (deadline !== undefined && performance.now() >= deadline) break;
@@ -182,6 +194,13 @@ function nextFallback(
     if (group !== undefined && !tried.includes(group.name)) return group;
   }
   return undefined;
+}
+
+/** Whether the prompt plainly exceeds every deployment's context window (rarely awaited). */
+function tooLongFor(group: ModelGroup, call: RoutedCall): boolean | Promise<boolean> {
+  const window = groupContextWindow(group.deployments);
+  if (!mayExceed(window, call.text.length)) return false;
+  return exceedsContextWindow(window, call.callType, call.request.body);
 }
 
 function stripped(call: RoutedCall): RoutedCall {

@@ -16,7 +16,8 @@ export function routerParams(body: Readonly<Record<string, unknown>>): RouterPar
   if (
     body.fallbacks === undefined &&
     body.timeout === undefined &&
-    body.num_retries === undefined
+    body.num_retries === undefined &&
+    !hasMetadataTags(body)
   ) {
     return undefined;
   }
@@ -47,13 +48,30 @@ export function routerParams(body: Readonly<Record<string, unknown>>): RouterPar
   };
 }
 
-/** The body to send upstream: the client's without the router params. */
+/**
+ * The body to send upstream: the client's without the router params, and without
+ * `metadata.tags` (routing tags; OpenAI takes only string values in `metadata`).
+ */
 export function withoutRouterParams(
   body: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...body };
   for (const param of ROUTER_PARAMS) delete copy[param];
+  if (hasMetadataTags(body)) {
+    const { tags: _, ...rest } = body.metadata as Record<string, unknown>;
+    if (Object.keys(rest).length === 0) delete copy.metadata;
+    else copy.metadata = rest;
+  }
   return copy;
+}
+
+function hasMetadataTags(body: Readonly<Record<string, unknown>>): boolean {
+  const metadata = body.metadata;
+  return (
+    typeof metadata === "object" &&
+    metadata !== null &&
+    (metadata as { tags?: unknown }).tags !== undefined
+  );
 }
 
 function isModelRef(f: unknown): boolean {

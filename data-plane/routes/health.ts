@@ -107,6 +107,7 @@ async function probeAll(deployments: readonly Deployment[], ctx: RouteContext) {
 async function probe(d: Deployment, ctx: RouteContext) {
   const seen = ctx.health.snapshotOf(d.id);
   const price = priceOf(d);
+  const load = ctx.router.loadOf(d.id);
   const base = {
     model: d.modelName,
     model_id: d.id,
@@ -125,6 +126,13 @@ async function probe(d: Deployment, ctx: RouteContext) {
           last_latency_ms: seen.lastLatencyMs ?? null,
         }
       : null,
+    // The router's view on this node (cooldowns are shared by every node).
+    routing: {
+      in_flight: load.inFlight,
+      cooling_down_until:
+        load.coolUntil > Date.now() ? new Date(load.coolUntil).toISOString() : null,
+      mean_latency_ms: load.samples === 0 ? null : load.latency,
+    },
   };
   const provider = providerFor(d.provider);
   if (provider === undefined) {

@@ -25,7 +25,7 @@ model_list:${deployment("solo", "solo")}${deployment("ordered", "first", ", orde
     ${""}
   - model_name: tiny-window
     litellm_params: { model: openai/tiny, api_base: "${fake.url}", api_key: sk-up }
-    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("tagged", "t-paid", ", tags: [paid]")}
+    model_info: { id: tiny, max_input_tokens: 40 }${deployment("big", "big")}${deployment("strict", "strict")}${deployment("safe", "safe")}${deployment("mapped", "mapped")}${deployment("mapped-fallback", "mapped-fallback")}${deployment("any", "any")}${deployment("last-resort", "last-resort")}${deployment("chain", "chain")}${deployment("chain-1", "chain-1")}${deployment("chain-2", "chain-2")}${deployment("policy", "policy")}${deployment("cool", "cool-a", ", order: 1")}${deployment("cool", "cool-b", ", order: 2")}${deployment("cool-fallback", "cool-fallback")}${deployment("cooled", "cooled-a")}${deployment("cooled", "cooled-b")}${deployment("cooled-2", "cooled-c")}${deployment("cooled-2", "cooled-d")}${deployment("parallel", "par-a", ", max_parallel_requests: 3")}${deployment("parallel", "par-b", ", max_parallel_requests: 3")}${deployment("tagged", "t-free", ", tags: [free]")}${deployment("two-levels", "tfo-a", ", order: 1")}${deployment("two-levels", "tfo-b", ", order: 2")}${deployment("tagged", "t-paid", ", tags: [paid]")}
   - model_name: "wild/*"
     litellm_params: { model: "openai/*", api_base: "${fake.url}", api_key: sk-up }
 router_settings:
@@ -102,6 +102,14 @@ describe("retries", () => {
     expect(response.headers.get("x-switchyard-attempted-retries")).toBe("1");
   });
 
+  it("does not hang on a Retry-After longer than 30 s: falls back instead", async () => {
+    fake.script({ kind: "error", status: 429, headers: { "retry-after": "120" } });
+    const { response } = await chat("solo");
+    expect(attempts()).toEqual(["solo", "last-resort"]);
+    expect(response.headers.get("x-switchyard-attempted-retries")).toBe("0");
+    expect(response.headers.get("x-switchyard-attempted-fallbacks")).toBe("1");
+  });
+
   it("gives up after num_retries on each group and answers with the upstream's last error", async () => {
     // solo has no fallbacks of its own: default_fallbacks sends it to last-resort.
     fake.script(...Array.from({ length: 6 }, () => ({ kind: "error" as const, status: 503 })));
@@ -134,6 +142,14 @@ describe("retries", () => {
     expect(attempts()).toEqual(["first", "backup"]);
     expect(response.headers.get("x-switchyard-attempted-fallbacks")).toBe("1");
     expect(response.headers.get("x-switchyard-attempted-retries")).toBe("0");
+  });
+
+  it("does not count the client's own 400s against a deployment", async () => {
+    // allowed_fails is 3 per minute: five 400s in a row must not cool `tfo-a` down.
+    fake.script(...Array.from({ length: 5 }, () => ({ kind: "error" as const, status: 400 })));
+    for (let i = 0; i < 5; i++) expect((await failure("two-levels")).status).toBe(400);
+    await chat("two-levels");
+    expect(attempts()).toEqual(Array.from({ length: 6 }, () => "tfo-a"));
   });
 
   it("neither retries nor falls back on the client's own 400", async () => {
@@ -288,6 +304,16 @@ describe("cooldowns", () => {
     fake.reset();
     for (let i = 0; i < 5; i++) await chat("cool");
     expect(attempts()).toEqual(["cool-b", "cool-b", "cool-b", "cool-b", "cool-b"]);
+    // /health says which deployment is out of rotation, and until when.
+    const health = (await (
+      await fetch(`${gw.origin}/health`, { headers: { authorization: `Bearer ${MASTER}` } })
+    ).json()) as {
+      healthy_endpoints: { model_id: string; routing: { cooling_down_until: string | null } }[];
+    };
+    const routing = (id: string) =>
+      health.healthy_endpoints.find((e) => e.model_id === id)?.routing;
+    expect(Date.parse(routing("cool-a")!.cooling_down_until!)).toBeGreaterThan(Date.now());
+    expect(routing("cool-b")!.cooling_down_until).toBeNull();
   });
 
   it("answers 429 with Retry-After when every deployment of a group and its fallbacks is cooling down", async () => {
@@ -316,6 +342,8 @@ describe("model groups", () => {
       await chat("tagged", { metadata: { tags: ["free"] } });
     }
     expect(attempts()).toEqual(Array.from({ length: 10 }, () => ["t-paid", "t-free"]).flat());
+    // Routing tags are the gateway's: OpenAI's `metadata` takes only string values.
+    for (const r of fake.requests) expect(r.body).not.toHaveProperty("metadata");
   });
 
   it("refuses a tagged request no deployment can serve", async () => {
@@ -330,5 +358,28 @@ describe("model groups", () => {
     expect(data.choices[0]!.message.content).toBe("Echo: hi");
     expect(attempts()).toEqual(["some-model"]);
     expect(response.headers.get("x-switchyard-model-group")).toBe("wild/some-model");
+  });
+});
+
+describe("deployment limits", () => {
+  it("never runs more than max_parallel_requests at once on a deployment; the rest get 429", async () => {
+    fake.script(...Array.from({ length: 20 }, () => ({ kind: "delay" as const, ms: 1_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        // `fallbacks: []` keeps default_fallbacks out of it.
+        chat("parallel", { fallbacks: [] }).then(
+          () => "ok",
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(results.filter((r) => r === "ok")).toHaveLength(6);
+    const refused = results.filter((r) => r !== "ok") as InstanceType<typeof OpenAI.APIError>[];
+    for (const err of refused) {
+      expect(err.status).toBe(429);
+      expect(err.message).toMatch(/No deployments available for model parallel/);
+    }
+    expect(attempts().filter((m) => m === "par-a")).toHaveLength(3);
+    expect(attempts().filter((m) => m === "par-b")).toHaveLength(3);
   });
 });

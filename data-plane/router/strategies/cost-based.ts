@@ -9,7 +9,8 @@ export const costBased: Strategy = (g, from, to, scope) => {
   let cheapest = Number.POSITIVE_INFINITY;
   let fewest = Number.POSITIVE_INFINITY;
   for (let k = 0; k < n; k++) {
-    const i = from + ((start + k) % n);
+    let i = from + start + k;
+    if (i >= to) i -= n;
     const cost = g.costs[i]!;
     if (cost > cheapest) continue;
     const inFlight = g.loads[i]!.inFlight;

@@ -8,7 +8,8 @@ export const leastBusy: Strategy = (g, from, to, scope) => {
   let best = -1;
   let fewest = Number.POSITIVE_INFINITY;
   for (let k = 0; k < n; k++) {
-    const i = from + ((start + k) % n);
+    let i = from + start + k;
+    if (i >= to) i -= n;
     const inFlight = g.loads[i]!.inFlight;
     if (inFlight < fewest && eligible(g, i, scope)) {
       best = i;

@@ -13,19 +13,21 @@ export const usageBased: Strategy = (g, from, to, scope) => {
   let bestUsed = Number.POSITIVE_INFINITY;
   let bestRequests = Number.POSITIVE_INFINITY;
   for (let k = 0; k < n; k++) {
-    const i = from + ((start + k) % n);
-    if (!eligible(g, i, scope)) continue;
-    const d = g.deployments[i]!;
+    let i = from + start + k;
+    if (i >= to) i -= n;
     const load = g.loads[i]!;
-    load.roll(scope.minute);
+    const perRequest = g.perRequest[i]!;
+    const perToken = g.perToken[i]!;
     let used = 0;
-    if (d.rpm !== undefined && d.rpm > 0) used = load.requests / d.rpm;
-    if (d.tpm !== undefined && d.tpm > 0) used = Math.max(used, load.tokens / d.tpm);
-    if (used < bestUsed || (used === bestUsed && load.requests < bestRequests)) {
-      best = i;
-      bestUsed = used;
-      bestRequests = load.requests;
+    if (perRequest > 0 || perToken > 0) {
+      load.roll(scope.minute);
+      used = Math.max(load.requests * perRequest, load.tokens * perToken);
     }
+    if (used > bestUsed || (used === bestUsed && load.requests >= bestRequests)) continue;
+    if (!eligible(g, i, scope)) continue;
+    best = i;
+    bestUsed = used;
+    bestRequests = load.requests;
   }
   return best;
 };

@@ -101,3 +101,23 @@ function cpuModel(): string {
     return "unknown CPU model";
   }
 }
+
+/**
+ * Writes (or replaces) the `<!-- name -->`…`<!-- /name -->` block of RESULTS.md, appending it
+ * when absent; returns the file's path. bench/run.ts carries such blocks over with
+ * keepMarkedBlock.
+ */
+export function writeMarkedSection(name: string, markdown: string): string {
+  const text = existsSync(RESULTS_PATH) ? readFileSync(RESULTS_PATH, "utf8") : "";
+  const open = `<!-- ${name} -->`;
+  const close = `<!-- /${name} -->`;
+  const block = `${open}\n${markdown.trimEnd()}\n${close}`;
+  const start = text.indexOf(open);
+  const end = start < 0 ? -1 : text.indexOf(close, start);
+  const next =
+    start < 0 || end < 0
+      ? `${text.trimEnd()}\n\n${block}\n`
+      : text.slice(0, start) + block + text.slice(end + close.length);
+  writeFileSync(RESULTS_PATH, next);
+  return RESULTS_PATH.pathname;
+}

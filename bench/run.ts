@@ -94,9 +94,13 @@ async function main(): Promise<number> {
   writeFileSync(
     resultsPath,
     keepMarkedBlock(
-      keepPropagationSection(markdownReport(results, info), previous),
+      keepMarkedBlock(
+        keepPropagationSection(markdownReport(results, info), previous),
+        previous,
+        "translation",
+      ),
       previous,
-      "translation",
+      "spend",
     ),
   );
   log(`wrote ${resultsPath.pathname}`);

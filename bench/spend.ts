@@ -14,9 +14,13 @@ import { MASTER_PRINCIPAL } from "../control-plane/auth/principal.js";
 import { parseConfigText } from "../control-plane/config/load-config.js";
 import { ControlPlane } from "../control-plane/control-plane.js";
 import type { SpendEvent } from "../schema/spend-event.js";
+import pg from "pg";
+import { stopAll } from "./children.js";
+import { startCluster } from "./cluster.js";
 import { distribution, fmt } from "./distribution.js";
 import { machineLine, writeMarkedSection } from "./results-section.js";
 import { createTempDatabase, type DatabaseKind } from "./temp-database.js";
+import { MASTER_KEY, MODEL_NAME } from "./workload.js";
 
 const TARGETS = { postgresql: 20_000, sqlite: 5_000, delayP99Ms: 500 };
 const BATCH = 1_000;
@@ -106,8 +110,87 @@ function event(
   };
 }
 
-/** Response sent → spendUpdated received, embedded gateway, `rate` requests/s for `seconds`. */
-async function subscriptionDelay(rate: number, seconds: number) {
+interface DelayTarget {
+  /** Where requests go (round robin), with no /v1. */
+  origins: string[];
+  /** The GraphQL websocket endpoint. */
+  wsUrl: string;
+  masterKey: string;
+  key: string;
+  keyId: string;
+  model: string;
+}
+
+type Delay = ReturnType<typeof distribution> & { requests: number; missing: number };
+
+/** Response read by the client → its spendUpdated received, at `rate` requests/s for `seconds`. */
+async function measureDelay(t: DelayTarget, rate: number, seconds: number): Promise<Delay> {
+  const client = createClient({
+    url: t.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${t.masterKey}` },
+    retryAttempts: 0,
+  });
+  try {
+    const sentAt = new Map<string, number>();
+    const arrived = new Map<string, number>();
+    client.subscribe<{ spendUpdated: { requestId: string } }>(
+      { query: `subscription { spendUpdated(keyId: "${t.keyId}") { requestId keyTotal } }` },
+      {
+        next: (r) => {
+          const id = r.data?.spendUpdated.requestId;
+          if (id !== undefined) arrived.set(id, performance.now());
+        },
+        error: () => {},
+        complete: () => {},
+      },
+    );
+    let turn = 0;
+    const ask = async () => {
+      const origin = t.origins[turn++ % t.origins.length]!;
+      const res = await fetch(`${origin}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: t.model, messages: [{ role: "user", content: "hi" }] }),
+      });
+      await res.arrayBuffer();
+      sentAt.set(res.headers.get("x-request-id") ?? "", performance.now());
+    };
+    // Until the subscription is live (and every node serves the key).
+    for (let i = 0; i < 400 && arrived.size === 0; i++) {
+      await ask().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    arrived.clear();
+    sentAt.clear();
+    const total = rate * seconds;
+    const t0 = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(ask());
+    }
+    await Promise.all(inFlight);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && [...sentAt.keys()].some((id) => !arrived.has(id))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const delays: number[] = [];
+    let missing = 0;
+    for (const [id, sent] of sentAt) {
+      const got = arrived.get(id);
+      if (got === undefined) missing++;
+      else delays.push(got - sent);
+    }
+    return { requests: sentAt.size, missing, ...distribution(delays) };
+  } finally {
+    await client.dispose();
+  }
+}
+
+/** Embedded gateway: SQLite, in-process queue, subscription on the same port. */
+async function embeddedDelay(rate: number, seconds: number): Promise<Delay> {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-spend-e2e-"));
   const file = join(dir, "config.yaml");
   writeFileSync(
@@ -127,70 +210,66 @@ general_settings:
     logger,
     env: { DATABASE_URL: `file:${join(dir, "g.db")}` },
   });
-  const origin = `http://127.0.0.1:${gw.port}`;
-  const client = createClient({
-    url: `ws://127.0.0.1:${gw.port}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization: "Bearer sk-bench-master" },
-    retryAttempts: 0,
-  });
   try {
     const { key, record } = await gw.controlPlane.keys.generate(MASTER_PRINCIPAL, {});
-    const sentAt = new Map<string, number>();
-    const delays: number[] = [];
-    const arrived = new Map<string, number>();
-    client.subscribe<{ spendUpdated: { requestId: string } }>(
-      { query: `subscription { spendUpdated(keyId: "${record.id}") { requestId keyTotal } }` },
+    const origin = `http://127.0.0.1:${gw.port}`;
+    return await measureDelay(
       {
-        next: (r) => {
-          const id = r.data?.spendUpdated.requestId;
-          if (id !== undefined) arrived.set(id, performance.now());
-        },
-        error: () => {},
-        complete: () => {},
+        origins: [origin],
+        wsUrl: `ws://127.0.0.1:${gw.port}/graphql`,
+        masterKey: "sk-bench-master",
+        key,
+        keyId: record.id,
+        model: "m",
       },
+      rate,
+      seconds,
     );
-    const ask = async () => {
-      const res = await fetch(`${origin}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-      });
-      await res.arrayBuffer();
-      const id = res.headers.get("x-request-id") ?? "";
-      sentAt.set(id, performance.now());
-    };
-    // Until the subscription is live.
-    for (let i = 0; i < 200 && arrived.size === 0; i++) {
-      await ask();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    arrived.clear();
-    sentAt.clear();
-    const total = rate * seconds;
-    const t0 = performance.now();
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = t0 + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      inFlight.push(ask());
-    }
-    await Promise.all(inFlight);
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && [...sentAt.keys()].some((id) => !arrived.has(id))) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    let missing = 0;
-    for (const [id, sent] of sentAt) {
-      const got = arrived.get(id);
-      if (got === undefined) missing++;
-      else delays.push(got - sent);
-    }
-    return { requests: sentAt.size, missing, ...distribution(delays) };
   } finally {
-    await client.dispose();
     await gw.stop(1000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Distributed: 2 node processes → Redis Stream → a control-plane process (PostgreSQL) → ws. */
+async function distributedDelay(rate: number, seconds: number): Promise<Delay> {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-spend-cluster-"));
+  const db = await createTempDatabase("postgresql", dir);
+  try {
+    const cluster = await startCluster({
+      tmpDir: dir,
+      databaseUrl: db.url,
+      redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      nodes: 2,
+      startTimeoutMs: 60_000,
+    });
+    const res = await fetch(`${cluster.controlPlane.origin}/key/generate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    const made = (await res.json()) as { key: string; token_id?: string };
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    const row = await sql.query<{ id: string }>(
+      "SELECT id FROM virtual_keys ORDER BY created_at DESC LIMIT 1",
+    );
+    await sql.end();
+    return await measureDelay(
+      {
+        origins: cluster.nodes.map((n) => n.origin),
+        wsUrl: `${cluster.controlPlane.origin.replace(/^http/, "ws")}/graphql`,
+        masterKey: MASTER_KEY,
+        key: made.key,
+        keyId: row.rows[0]!.id,
+        model: MODEL_NAME,
+      },
+      rate,
+      seconds,
+    );
+  } finally {
+    await stopAll();
+    await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -207,10 +286,10 @@ async function main(): Promise<void> {
     log(`${kind}: ${fmt(r.perSecond, 0)} events/s (${r.events} events in ${fmt(r.seconds, 2)} s)`);
     ingest.push(r);
   }
-  const delay = await subscriptionDelay(200, 10);
-  log(
-    `subscription delay: p50 ${fmt(delay.p50, 1)} ms, p99 ${fmt(delay.p99, 1)} ms, max ${fmt(delay.max, 1)} ms (${delay.requests} requests, ${delay.missing} missing)`,
-  );
+  const delay = await embeddedDelay(200, 10);
+  log(`embedded: ${delayLine(delay)}`);
+  const cluster = await distributedDelay(200, 10);
+  log(`distributed: ${delayLine(cluster)}`);
   const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
   const pg = ingest.find((r) => r.kind === "postgresql")!;
   const sq = ingest.find((r) => r.kind === "sqlite")!;
@@ -225,13 +304,24 @@ async function main(): Promise<void> {
       "|---|---|---|---|",
       `| Ingest into PostgreSQL | ${fmt(pg.perSecond, 0)} events/s (${fmt(pg.events, 0)} events, ${fmt(pg.seconds, 2)} s) | ≥ ${fmt(TARGETS.postgresql, 0)}/s | ${verdict(pg.perSecond >= TARGETS.postgresql)} |`,
       `| Ingest into SQLite | ${fmt(sq.perSecond, 0)} events/s (${fmt(sq.events, 0)} events, ${fmt(sq.seconds, 2)} s) | ≥ ${fmt(TARGETS.sqlite, 0)}/s | ${verdict(sq.perSecond >= TARGETS.sqlite)} |`,
-      `| Response sent → \`spendUpdated\` received, p50 | ${fmt(delay.p50, 1)} ms | | |`,
-      `| Response sent → \`spendUpdated\` received, p99 | ${fmt(delay.p99, 1)} ms (max ${fmt(delay.max, 1)} ms; ${delay.requests} requests, ${delay.missing} without an update) | < ${TARGETS.delayP99Ms} ms | ${verdict(delay.p99 < TARGETS.delayP99Ms && delay.missing === 0)} |`,
+      ...delayRows("embedded", delay, verdict),
+      ...delayRows("distributed", cluster, verdict),
       "",
-      `How: ingest is \`SpendIngest.ingest\` (the code both the in-process queue and the Redis Stream consumer call) on a fresh database with ${KEYS} keys (each with a user, 10 teams), batches of ${fmt(BATCH, 0)} events, one transaction a batch (rows with ON CONFLICT DO NOTHING, key/user/team totals, daily aggregates; PostgreSQL through \`unnest\` column arrays, SQLite through prepared statements in one IMMEDIATE transaction), timed after one warm-up batch. The delay is measured on the embedded gateway (SQLite, in-process queue, the node's 25 ms batching) at 200 requests/s for 10 s, from the client having read the whole response to the graphql-ws client receiving that request's update; client and gateway share this machine. The distributed path adds the Redis Stream hop (not measured here).`,
+      `How: ingest is \`SpendIngest.ingest\` (the code both the in-process queue and the Redis Stream consumer call) on a fresh database with ${KEYS} keys (each with a user, 10 teams), batches of ${fmt(BATCH, 0)} events, one transaction a batch (rows with ON CONFLICT DO NOTHING, key/user/team totals, daily aggregates; PostgreSQL through \`unnest\` column arrays, SQLite through prepared statements in one IMMEDIATE transaction), timed after one warm-up batch. The delay is measured on the embedded gateway (SQLite, in-process queue, the node's 25 ms batching) at 200 requests/s for 10 s, from the client having read the whole response to the graphql-ws client receiving that request's update; client and gateway share this machine. Distributed: two data-plane processes and one control-plane process (\`cli/main.ts\` under \`node --import tsx\`, PostgreSQL, the shared Redis under a random prefix), requests alternating between the nodes, the subscription on the control plane: node batching (25 ms) → \`XADD\` → \`XREADGROUP\` (blocking) → one transaction → graphql-ws.`,
     ].join("\n"),
   );
   log(`wrote ${path}`);
+}
+
+function delayLine(d: Delay): string {
+  return `p50 ${fmt(d.p50, 1)} ms, p99 ${fmt(d.p99, 1)} ms, max ${fmt(d.max, 1)} ms (${d.requests} requests, ${d.missing} missing)`;
+}
+
+function delayRows(name: string, d: Delay, verdict: (ok: boolean) => string): string[] {
+  return [
+    `| Response sent → \`spendUpdated\` received, ${name}, p50 | ${fmt(d.p50, 1)} ms | | |`,
+    `| Response sent → \`spendUpdated\` received, ${name}, p99 | ${fmt(d.p99, 1)} ms (max ${fmt(d.max, 1)} ms; ${d.requests} requests, ${d.missing} without an update) | < ${TARGETS.delayP99Ms} ms | ${verdict(d.p99 < TARGETS.delayP99Ms && d.missing === 0)} |`,
+  ];
 }
 
 main().then(

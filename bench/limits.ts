@@ -15,7 +15,7 @@ import { request } from "undici";
 import { cpuNs, cpuSource } from "./cpu.js";
 import { killAllNow, stopAll } from "./children.js";
 import { combineRounds, type ThroughputResult, throughputRound, warmUp } from "./load.js";
-import { machineLine, writeMarkedBlock } from "./results-section.js";
+import { machineLine, writeMarkedSection } from "./results-section.js";
 import { buildGateway, startGateway, startMock } from "./targets.js";
 import { CHAT_PATH, chatBody, MASTER_KEY, MODEL_NAME, requestHeaders } from "./workload.js";
 
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   const verdict = `Limits and budgets add **${pct(extra)}** CPU per request (per round: ${roundRatios.map(pct).join(", ")}); target ≤ ${pct(TARGET_EXTRA_CPU)}: **${met ? "met" : "missed"}**.`;
   console.log(`\n${table}\n\n${verdict}\n`);
 
-  const path = writeMarkedBlock(
+  const path = writeMarkedSection(
     "limits",
     [
       "## #5 limits and budgets: CPU per request",

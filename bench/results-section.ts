@@ -43,25 +43,6 @@ export function keepMarkedBlock(fresh: string, previous: string, name: string): 
   return `${fresh.trimEnd()}\n\n${previous.slice(start, end + close.length)}\n`;
 }
 
-/**
- * Writes (or replaces in place) a whole `<!-- name -->`…`<!-- /name -->` block of
- * RESULTS.md, for benches that own one section; returns the file's path.
- */
-export function writeMarkedBlock(name: string, markdown: string): string {
-  const open = `<!-- ${name} -->`;
-  const close = `<!-- /${name} -->`;
-  const block = `${open}\n\n${markdown.trim()}\n\n${close}`;
-  const text = existsSync(RESULTS_PATH) ? readFileSync(RESULTS_PATH, "utf8") : "";
-  const start = text.indexOf(open);
-  const end = text.indexOf(close, start);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + close.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(RESULTS_PATH, next);
-  return RESULTS_PATH.pathname;
-}
-
 function withPart(text: string, id: string, markdown: string): string {
   const block = findBlock(text);
   const parts = block === undefined ? [] : readParts(text.slice(block.start, block.end));

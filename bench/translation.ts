@@ -24,7 +24,7 @@ import { openAIStream } from "../data-plane/providers/openai/stream.js";
 import { usageFromBody } from "../data-plane/providers/openai/usage.js";
 import type { ProviderCall, StreamAnswer } from "../data-plane/providers/types.js";
 import type { Deployment } from "../schema/snapshot.js";
-import { writeMarkedBlock } from "./results-section.js";
+import { writeMarkedSection } from "./results-section.js";
 
 const REQ_WARMUP = 2_000;
 const REQ_ITERATIONS = 20_000;
@@ -468,7 +468,7 @@ function writeSection(reqTable: string, streamTable: string, overhead: string): 
     "",
     `Targets: ≤ ${TARGET_REQUEST_US} µs per request, ≤ ${TARGET_CHUNK_US} µs per chunk; the "target" columns say, per row, whether the median meets it. Numbers are from a shared machine; expect some run-to-run noise.`,
   ].join("\n");
-  const path = writeMarkedBlock("translation", section);
+  const path = writeMarkedSection("translation", section);
   console.log(`\nwrote ${path}`);
 }
 

@@ -10,6 +10,7 @@ import { BudgetService } from "./services/budgets.js";
 import { SpendService } from "./services/spend.js";
 import { SpendIngest } from "./spend/spend-ingest.js";
 import { SpendLiveFeed } from "./spend/live-feed.js";
+import { SpendRetention } from "./spend/retention.js";
 import { openSpendStore } from "./spend/spend-store.js";
 import { TotalsFeedback } from "./spend/totals-feedback.js";
 import type { ChangeRefs, ServiceContext } from "./services/context.js";
@@ -78,6 +79,8 @@ export class ControlPlane {
   /** Each written request's cost and running totals, for subscriptions. */
   readonly spendFeed: SpendLiveFeed;
   private readonly totalsFeedback: TotalsFeedback;
+  /** Deletes old spend log rows (`general_settings.spend_logs_retention`), when set. */
+  readonly spendRetention: SpendRetention | undefined;
   readonly masterKeyHash: string | undefined;
   /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
   nodes: NodeRegistry | undefined;
@@ -113,6 +116,11 @@ export class ControlPlane {
     this.spend = new SpendService(ctx, options.config);
     this.spendIngest = spendIngest;
     this.spendFeed = new SpendLiveFeed(spendIngest);
+    const retention = options.config.general_settings?.spend_logs_retention;
+    this.spendRetention =
+      retention === undefined
+        ? undefined
+        : new SpendRetention({ retention, store: spendIngest.store, logger: options.logger });
     this.totalsFeedback = new TotalsFeedback(spendIngest, (refs) => this.changed("spend", refs));
   }
 
@@ -127,6 +135,7 @@ export class ControlPlane {
       await cp.changed("start");
       cp.totalsFeedback.start();
       cp.spendFeed.start();
+      cp.spendRetention?.start();
       return cp;
     } catch (err) {
       await store?.close();
@@ -162,6 +171,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     this.spendFeed.stop();
+    await this.spendRetention?.stop();
     await this.totalsFeedback.stop();
     await this.rebuilding.catch(() => undefined);
     await this.spendIngest.store.close();

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDuration } from "./durations.js";
 
 /**
  * The config file, in the shape LiteLLM Proxy users already write (`model_list`,
@@ -188,7 +189,10 @@ export const GeneralSettingsSchema = z.looseObject({
   /** Spend records keep the request's messages (off: no prompt is stored). */
   store_prompts_in_spend_logs: bool.optional(),
   /** Spend log rows older than this (`90d`, `12h`) are deleted; daily aggregates stay. */
-  spend_logs_retention: z.string().optional(),
+  spend_logs_retention: z
+    .string()
+    .refine(isDuration, "must be a duration such as 90d, 12h or 1mo")
+    .optional(),
   log_level: z
     .preprocess(
       (v) => (typeof v === "string" ? v.toLowerCase() : v),

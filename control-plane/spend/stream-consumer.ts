@@ -21,6 +21,8 @@ export interface StreamConsumerOptions {
 type Entry = [id: string, fields: string[]];
 
 const BLOCK_MS = 1_000;
+/** At stop, how long a write in progress may take to finish (its entries stay pending otherwise). */
+const STOP_WAIT_MS = 5_000;
 
 /**
  * Distributed mode: reads the spend stream as one consumer of a group that every control
@@ -46,8 +48,12 @@ export class SpendStreamConsumer {
     this.redis = new Redis(options.redisUrl, {
       lazyConnect: true,
       enableOfflineQueue: false,
+      // A command cut by a lost connection fails (the loop retries it) rather than waiting
+      // to be resent; none waits longer than a blocking read plus margin.
+      autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: null,
       connectTimeout: 2_000,
+      commandTimeout: BLOCK_MS + 4_000,
       connectionName: "switchyard-spend-consumer",
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     });
@@ -63,7 +69,7 @@ export class SpendStreamConsumer {
     this.stopped = true;
     // Ends a blocking read at once; entries read and not yet acknowledged stay pending.
     this.redis.disconnect();
-    await this.loop;
+    await Promise.race([this.loop, sleep(STOP_WAIT_MS)]);
   }
 
   private async run(): Promise<void> {

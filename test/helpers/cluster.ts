@@ -167,13 +167,17 @@ export function redisServerUnavailable(): string | undefined {
 export class PrivateRedis {
   private process: ManagedProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Keeps an append-only file here, fsynced at every write (survives a SIGKILL). */
+    private readonly persistDir?: string,
+  ) {}
 
   /** Starts one on a free port (another port if that one was taken meanwhile). */
-  static async start(): Promise<PrivateRedis> {
+  static async start(options: { persistDir?: string } = {}): Promise<PrivateRedis> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const redis = new PrivateRedis(await freePort());
+      const redis = new PrivateRedis(await freePort(), options.persistDir);
       try {
         await redis.restart();
         return redis;
@@ -194,7 +198,12 @@ export class PrivateRedis {
     if (this.process?.running) throw new Error("private Redis is already running");
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      [
+        ...["--port", String(this.port), "--bind", "127.0.0.1", "--save", ""],
+        ...(this.persistDir === undefined
+          ? ["--appendonly", "no"]
+          : ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.persistDir]),
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     this.process = new ManagedProcess(`redis-server :${this.port}`, child);

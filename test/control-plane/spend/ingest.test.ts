@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { MASTER_PRINCIPAL } from "../../../control-plane/auth/principal.js";
 import { parseConfigText } from "../../../control-plane/config/load-config.js";
 import { ControlPlane } from "../../../control-plane/control-plane.js";
+import { SpendRetention } from "../../../control-plane/spend/retention.js";
 import { type DatabaseKind, describeForEachDatabase } from "../../helpers/databases.js";
 import { spendEvent } from "../../helpers/spend-events.js";
 
@@ -133,5 +134,31 @@ function ingestContract(kind: DatabaseKind): void {
       ["a", 2],
       ["b", 2],
     ]);
+  });
+
+  it("retention deletes rows past spend_logs_retention in bounded batches; aggregates and totals stay", async () => {
+    const now = Date.parse("2026-11-30T00:00:00Z");
+    const old = now - 91 * 86_400_000;
+    await cp.spendIngest.ingest(
+      Array.from({ length: 7 }, (_, i) => spendEvent(`old-${i}`, key, 0.5, old)),
+    );
+    await cp.spendIngest.ingest([spendEvent("recent", key, 0.5, now - 86_400_000)]);
+    const keyBefore = (await cp.db.virtualKey.findUniqueOrThrow({ where: { id: key.id } })).spend;
+    const dailyBefore = (await cp.db.dailySpend.aggregate({ _sum: { spend: true } }))._sum.spend;
+    const retention = new SpendRetention({
+      retention: "90d",
+      store: cp.spendIngest.store,
+      logger: pino({ level: "silent" }),
+      batchSize: 3,
+    });
+    expect(await retention.runOnce(new Date(now))).toBe(7);
+    const left = await cp.db.spendLog.findMany({ select: { requestId: true } });
+    expect(left.map((r) => r.requestId).sort()).toEqual(["d2-1", "d2-2", "recent"]);
+    expect((await cp.db.virtualKey.findUniqueOrThrow({ where: { id: key.id } })).spend).toBe(
+      keyBefore,
+    );
+    expect((await cp.db.dailySpend.aggregate({ _sum: { spend: true } }))._sum.spend).toBe(
+      dailyBefore,
+    );
   });
 }

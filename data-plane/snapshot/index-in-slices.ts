@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { IndexedSnapshot } from "./indexed-snapshot.js";
-import type { SnapshotPart, SnapshotParts } from "./snapshot-parts.js";
+import type { PackedList, SnapshotPart, SnapshotParts } from "./snapshot-parts.js";
 
 export interface SlicedIndex {
   snapshot: IndexedSnapshot;
@@ -55,5 +55,15 @@ function add(snapshot: IndexedSnapshot, part: SnapshotPart): void {
     case "teams":
       for (const t of part.entries) snapshot.teamsById.set(t.teamId, t);
       break;
+    case "packed":
+      // A transferred buffer: nothing to decode now; entries are decoded as requests ask.
+      PACKED[part.of](snapshot).adopt(part.buffer);
+      break;
   }
 }
+
+const PACKED = {
+  keys: (s: IndexedSnapshot) => s.keysByHash,
+  users: (s: IndexedSnapshot) => s.usersById,
+  teams: (s: IndexedSnapshot) => s.teamsById,
+} satisfies Record<PackedList, (s: IndexedSnapshot) => { adopt(buffer: ArrayBuffer): void }>;

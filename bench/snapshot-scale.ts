@@ -17,7 +17,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { buildSnapshot } from "../control-plane/snapshot/build-snapshot.js";
 import { diffSnapshots } from "../control-plane/snapshot/diff-snapshots.js";
 import { refreshSnapshot } from "../control-plane/snapshot/refresh-snapshot.js";
+import { indexInSlices } from "../data-plane/snapshot/index-in-slices.js";
 import { IndexedSnapshot } from "../data-plane/snapshot/indexed-snapshot.js";
+import { headOf, packedSplit } from "../data-plane/snapshot/snapshot-parts.js";
 import { openDatabase } from "../prisma/client.js";
 import { SnapshotMessageSchema } from "../schema/bus-messages.js";
 import { ConfigSchema } from "../schema/config.js";
@@ -321,7 +323,7 @@ async function measureDeltas(
   // JIT warm-up on a small snapshot; the very first message also compiles zod's parser.
   const smallSize = { ...size, keys: 100 };
   const small = largeSnapshot(smallSize);
-  const warm = new IndexedSnapshot(small);
+  const warm = await asNodeHoldsIt(small);
   const warmMessages = oneKeyDeltas(small, smallSize, WARMUP_DELTAS).map((delta) =>
     JSON.stringify({ type: "delta", delta }),
   );
@@ -329,7 +331,7 @@ async function measureDeltas(
   for (const text of warmMessages.slice(1)) timeHandling(warm, text);
 
   const deltas = oneKeyDeltas(snapshot, size, count);
-  const indexed = new IndexedSnapshot(snapshot);
+  const indexed = await asNodeHoldsIt(snapshot);
   const apply: Window[] = [];
   for (const delta of deltas) {
     const start = performance.now();
@@ -344,7 +346,7 @@ async function measureDeltas(
 
   // The node's whole handling (bus message text → applied), on a second copy.
   const messages = deltas.map((delta) => JSON.stringify({ type: "delta", delta }));
-  const node = new IndexedSnapshot(snapshot);
+  const node = await asNodeHoldsIt(snapshot);
   const handle = messages.map((text) => timeHandling(node, text));
   const deployment: Window[] = [];
   for (let n = 0; n < DEPLOYMENT_DELTAS; n++) {
@@ -353,7 +355,7 @@ async function measureDeltas(
   }
 
   // Deltas as they arrive in production: one per macrotask, other timers waiting behind.
-  const paced = new IndexedSnapshot(snapshot);
+  const paced = await asNodeHoldsIt(snapshot);
   const idleLatenessMs = await pacedLateness(messages.length, () => {});
   let i = 0;
   const loopLatenessMs = await pacedLateness(messages.length, () => {
@@ -380,6 +382,21 @@ async function measureDeltas(
     longestGcMs: Math.max(0, ...gcPauses.map((g) => g.end - g.start)),
     firstMessageMs: first.end - first.start,
   };
+}
+
+/**
+ * The snapshot indexed as a node holds it after a whole fetch: keys, users and teams packed
+ * (as the worker hands them over), deltas applied in front of them.
+ */
+async function asNodeHoldsIt(snapshot: Snapshot): Promise<IndexedSnapshot> {
+  const parts = [...packedSplit(snapshot)];
+  let i = 0;
+  const { snapshot: indexed } = await indexInSlices({
+    head: headOf(snapshot),
+    next: () => parts[i++],
+    close: () => undefined,
+  });
+  return indexed;
 }
 
 /** Runs `work` once per 1 ms timer, `ticks` times; the event loop's worst lateness, ms. */
@@ -631,12 +648,21 @@ function markdownPart(report: Report): string {
       `${settings.repeats} repetitions after one untimed, each step timed with performance.now(). ` +
       `diffSnapshots: ${DIFF_REPEATS} one-key changes. Deltas: ${n(settings.deltas)} one-key deltas ` +
       `(alternately a new key and a changed key, chained by version), after ${WARMUP_DELTAS} ` +
-      "untimed ones on a small snapshot (JIT warm-up), applied in a loop, then " +
+      "untimed ones on a small snapshot (JIT warm-up), applied in a loop to a copy indexed as a " +
+      "node holds it after a whole fetch (keys, users and teams packed, deltas in front), then " +
       "handled as SnapshotSync does (JSON.parse + SnapshotMessageSchema.safeParse + applyDelta) " +
       "on a second copy, then again one per 1 ms timer on a third copy with " +
       "`monitorEventLoopDelay` (1 ms resolution; lateness = max − 1 ms), and the same timer loop " +
       "without deltas as a control. GC pauses come from a `PerformanceObserver` ('gc'); a " +
       'sample "with a GC in it" overlapped one. ' +
+      `Background fetch + apply (bench/background-apply.ts, bench/apply-node.ts): ` +
+      `${BACKGROUND_REPEATS} runs after one untimed; a data-plane node (cli/data-plane-node.ts, ` +
+      "in-process bus) in a process of its own, booted from a local HTTP server in a third " +
+      "process, is made to refetch by a version beat it does not have; the bench sends it " +
+      `\`GET /v1/models\` with a different valid key every ${fmt(1_000 / background.loadRps, 0)} ms on one kept-alive ` +
+      "connection throughout; the node's 1 ms interval probe runs from the beat until 100 ms " +
+      "after the swap (what the collector does after it counts), then as long again with no " +
+      "apply as a control. " +
       (cp.database === undefined
         ? ""
         : `Database: a throwaway ${settings.database} database seeded with ${n(size.keys)} keys ` +

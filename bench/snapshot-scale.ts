@@ -567,13 +567,13 @@ function markdownPart(report: Report): string {
   const findings: string[] = [];
   const stall = median(background.stall);
   findings.push(
-    `**A whole-snapshot fetch + apply stalls a node's event loop for at most ${fmt(stall, 1)} ms** ` +
+    `**Longest event-loop stall of a node during a whole-snapshot fetch + apply: ${fmt(stall, 1)} ms** ` +
       `(median of ${background.stall.length} runs, max ${fmt(Math.max(...background.stall), 1)} ms; ` +
       `the longest with no GC in it ${fmt(median(background.stallWithoutGc), 1)} ms; the same ` +
       `probe right after, under the same load with no apply: ${fmt(median(background.idleStall), 1)} ms), ` +
       `where parse + validate + index back to back took ${fmt(full.nodePause.median, 0)} ms. ` +
-      "HttpSnapshotSource hands the body to a worker thread (giving the event loop back every " +
-      "~2 ms while it arrives), which parses and validates it and packs keys, users and teams " +
+      "HttpSnapshotSource has a worker thread request the body (the last one was large), " +
+      "parse and validate it and pack keys, users and teams " +
       "each into one ArrayBuffer (an id → JSON hash table, data-plane/snapshot/packed-entries.ts), " +
       "transferred without a copy; the main thread takes the deployments as objects, regroups " +
       "them, and swaps the snapshot in. An entry is decoded the first time a request reads it " +
@@ -589,11 +589,9 @@ function markdownPart(report: Report): string {
     );
   }
   findings.push(
-    `**The control plane serialises the whole snapshot on every full fetch** ` +
-      `(\`GET /internal/snapshot\` runs JSON.stringify each time, uncached): ` +
-      `${fmt(full.stringify.median, 0)} ms of its event loop per node per fetch at ${n(size.keys)} ` +
-      "keys, during which GraphQL, REST and mutations wait. N nodes refetching together (after a " +
-      "Redis blip, or a rolling restart) stall it N times that; the string could be cached per version.",
+    `The control plane serialises the whole snapshot once per version (\`GET /internal/snapshot\` ` +
+      `caches the JSON for further fetches of that version): ${fmt(full.stringify.median, 0)} ms ` +
+      `of its event loop at ${n(size.keys)} keys, during which GraphQL, REST and mutations wait.`,
   );
   if (cp.database !== undefined) {
     findings.push(
@@ -626,9 +624,7 @@ function markdownPart(report: Report): string {
         `${deltas.apply.count + deltas.handle.count} samples had a GC in them; longest GC ` +
         `${fmt(deltas.longestGcMs, 1)} ms). Event-loop lateness with deltas arriving was ` +
         `${fmt(deltas.loopLatenessMs, 1)} ms against ${fmt(deltas.idleLatenessMs, 1)} ms for the ` +
-        "same loop doing nothing. So the delta work itself stays far under the target; what " +
-        "exceeds it is the collector working over a heap that holds the large snapshot, and " +
-        "the shared machine descheduling the process.",
+        "same loop doing nothing (the machine's own noise, in the same run).",
     );
   }
   return [

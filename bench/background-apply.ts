@@ -1,29 +1,39 @@
-// A node's whole-snapshot fetch + apply as SnapshotSync does it (HttpSnapshotSource → worker
-// parse + validate → indexInSlices → swap), against a local HTTP server in another process
-// (as the control plane is: serving 27 MB from this process would stall its own loop),
-// with the event loop watched throughout: its longest stall is what a request would wait.
-import { spawn } from "node:child_process";
+// A node's whole-snapshot fetch + apply as it really runs: a data-plane node in a process of
+// its own (bench/apply-node.ts: cli/data-plane-node, SnapshotSync, HttpSnapshotSource →
+// worker parse + validate + pack → indexInSlices → swap) refetching from a local HTTP
+// server in another process (as the control plane is), while this process sends it a light
+// request load. The node reports its event loop's longest stall; the load, the longest a
+// request waited.
+import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PerformanceObserver } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { indexInSlices } from "../data-plane/snapshot/index-in-slices.js";
-import { HttpSnapshotSource } from "../data-plane/sync/snapshot-source.js";
+import { Pool } from "undici";
+import type { ApplyRun, NodeMessage } from "./apply-node.js";
 
 export interface BackgroundApply {
-  /** Request sent → indexed snapshot ready to swap, ms. */
+  /** Refetch started → new snapshot swapped in, ms, per repetition. */
   total: number[];
-  /** Longest gap between two ticks of a 1 ms interval, minus 1 ms, per repetition. */
+  /** Longest gap between two ticks of a 1 ms interval in the node, minus 1 ms. */
   stall: number[];
   /** The longest such gap that no GC pause overlapped: our own work and the machine's noise. */
   stallWithoutGc: number[];
-  /** The same probe for as long with nothing else running: the machine's own noise, ms. */
+  /** The same probe right after, for as long, under the same load: the machine's own noise. */
   idleStall: number[];
-  /** Turns of the event loop given back while indexing, per repetition. */
-  yields: number[];
-  /** Longest GC pause that began during the fetch + apply, per repetition, ms. */
+  /** Longest GC pause that began during the fetch + apply, ms. */
   longestGc: number[];
+  /** Slowest request answered during the apply (sent → answered, ms). */
+  slowestRequest: number[];
+  /** The same with no apply running (the idle probe's window). */
+  slowestRequestIdle: number[];
+  /** Requests answered during the applies, in all. */
+  requests: number;
+  /** Requests per second the load aims at. */
+  loadRps: number;
 }
+
+/** One request each LOAD_INTERVAL_MS on one kept-alive connection: a light, steady load. */
+const LOAD_INTERVAL_MS = 5;
 
 /** Serves the file at argv[1] on a free port and prints the port. */
 const SERVER = `
@@ -34,94 +44,141 @@ const server = require("node:http").createServer((_req, res) => {
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));
 `;
 
+/**
+ * `keySecrets(i)` gives a valid key to send with requests (the load rotates over many, so
+ * that the node decodes entries of the snapshot it just swapped in).
+ */
 export async function measureBackgroundApply(
   body: Buffer,
   expectedKeys: number,
   repeats: number,
   tmpDir: string,
+  keySecret: (i: number) => string,
 ): Promise<BackgroundApply> {
   const file = join(tmpDir, "snapshot.json");
   writeFileSync(file, body);
   const server = spawn(process.execPath, ["-e", SERVER, file], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const port = await new Promise<string>((resolve, reject) => {
-    server.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()));
-    server.once("exit", (code) => reject(new Error(`the snapshot server exited (${code})`)));
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const source = new HttpSnapshotSource(url, "bench-token", 60_000);
-  const result: BackgroundApply = {
-    total: [],
-    stall: [],
-    stallWithoutGc: [],
-    idleStall: [],
-    yields: [],
-    longestGc: [],
-  };
+  let node: ChildProcess | undefined;
+  let pool: Pool | undefined;
   try {
-    // One untimed round: the first worker also loads tsx and zod from disk.
+    const port = await new Promise<string>((resolve, reject) => {
+      server.stdout.once("data", (d: Buffer) => resolve(d.toString().trim()));
+      server.once("exit", (code) => reject(new Error(`the snapshot server exited (${code})`)));
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.APPLY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+        "--import",
+        "tsx",
+        new URL("./apply-node.ts", import.meta.url).pathname,
+        `http://127.0.0.1:${port}`,
+      ],
+      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+    );
+    node = child;
+    const messages: NodeMessage[] = [];
+    let wake: (() => void) | undefined;
+    child.on("message", (m: NodeMessage) => {
+      messages.push(m);
+      wake?.();
+    });
+    const next = async <T extends NodeMessage["type"]>(type: T) => {
+      for (;;) {
+        const i = messages.findIndex((m) => m.type === type);
+        if (i >= 0) return messages.splice(i, 1)[0] as Extract<NodeMessage, { type: T }>;
+        if (child.exitCode !== null) throw new Error(`the node exited (${child.exitCode})`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 1_000).unref();
+        });
+      }
+    };
+    const ready = await next("ready");
+    pool = new Pool(`http://127.0.0.1:${ready.port}`, { connections: 1, pipelining: 1 });
+    const load = startLoad(pool, keySecret, expectedKeys);
+    const result: BackgroundApply = {
+      total: [],
+      stall: [],
+      stallWithoutGc: [],
+      idleStall: [],
+      longestGc: [],
+      slowestRequest: [],
+      slowestRequestIdle: [],
+      requests: 0,
+      loadRps: 1_000 / LOAD_INTERVAL_MS,
+    };
+    await sleep(500);
+    // One untimed round first: the first worker also loads tsx and zod from disk.
     for (let r = 0; r <= repeats; r++) {
-      const gcs: Window[] = [];
-      const gc = new PerformanceObserver((list) => {
-        for (const e of list.getEntries())
-          gcs.push({ start: e.startTime, end: e.startTime + e.duration });
-      });
-      gc.observe({ entryTypes: ["gc"] });
-      const probe = startProbe();
-      const t0 = performance.now();
-      const { snapshot, yields } = await indexInSlices(await source.fetch());
-      const total = performance.now() - t0;
-      const gaps = probe.stop();
-      await sleep(20);
-      gc.disconnect();
-      if (snapshot.keysByHash.size !== expectedKeys) throw new Error("keys lost in the apply");
-      const idle = startProbe();
-      await sleep(Math.min(total, 2_000));
-      const idleStall = longest(idle.stop());
+      const start = performance.now();
+      child.send({ type: "apply" });
+      const { run } = await next("applied");
+      const applyEnd = start + run.total;
+      const reportedAt = performance.now();
+      if (run.keys !== expectedKeys) throw new Error(`keys lost in the apply: ${run.keys}`);
       if (r === 0) continue;
-      result.total.push(total);
-      result.stall.push(longest(gaps));
-      result.stallWithoutGc.push(
-        longest(gaps.filter((g) => !gcs.some((c) => c.start < g.end && c.end > g.start))),
-      );
-      result.idleStall.push(idleStall);
-      result.yields.push(yields);
-      result.longestGc.push(Math.max(0, ...gcs.map((g) => g.end - g.start)));
+      const during = load.between(start, applyEnd);
+      const idle = load.between(applyEnd + 20, reportedAt);
+      record(result, run, during, idle);
     }
+    load.stop();
+    if (load.failures > 0) throw new Error(`${load.failures} requests failed during the applies`);
+    return result;
   } finally {
+    node?.kill();
     server.kill();
+    await pool?.close();
   }
-  return result;
 }
 
-interface Window {
-  start: number;
-  end: number;
+function record(result: BackgroundApply, run: ApplyRun, during: number[], idle: number[]): void {
+  result.total.push(run.total);
+  result.stall.push(run.stall);
+  result.stallWithoutGc.push(run.stallWithoutGc);
+  result.idleStall.push(run.idleStall);
+  result.longestGc.push(run.longestGc);
+  result.slowestRequest.push(Math.max(0, ...during));
+  result.slowestRequestIdle.push(Math.max(0, ...idle));
+  result.requests += during.length;
 }
 
-/**
- * A 1 ms interval; stop() gives every gap between its ticks that was longer than 2 ms: the
- * times the event loop could not run it.
- */
-function startProbe(): { stop(): Window[] } {
-  let last = performance.now();
-  const gaps: Window[] = [];
-  const tick = (now: number) => {
-    if (now - last > 2) gaps.push({ start: last, end: now });
-    last = now;
-  };
-  const timer = setInterval(() => tick(performance.now()), 1);
+/** Sends `GET /v1/models` with a different valid key each time, one per interval. */
+function startLoad(pool: Pool, keySecret: (i: number) => string, keys: number) {
+  const samples: { sent: number; ms: number }[] = [];
+  let failures = 0;
+  let stopped = false;
+  let n = 0;
+  void (async () => {
+    while (!stopped) {
+      const secret = keySecret((n++ * 7919) % keys);
+      const sent = performance.now();
+      try {
+        const res = await pool.request({
+          path: "/v1/models",
+          method: "GET",
+          headers: { authorization: `Bearer ${secret}` },
+        });
+        await res.body.dump();
+        if (res.statusCode !== 200) failures++;
+      } catch {
+        failures++;
+      }
+      samples.push({ sent, ms: performance.now() - sent });
+      await sleep(Math.max(0, LOAD_INTERVAL_MS - (performance.now() - sent)));
+    }
+  })();
   return {
-    stop() {
-      clearInterval(timer);
-      tick(performance.now());
-      return gaps;
+    get failures() {
+      return failures;
+    },
+    /** Latencies of the requests sent between `from` and `to`. */
+    between: (from: number, to: number) =>
+      samples.filter((s) => s.sent >= from && s.sent <= to).map((s) => s.ms),
+    stop: () => {
+      stopped = true;
     },
   };
-}
-
-/** The longest gap beyond the interval's own 1 ms, ms. */
-function longest(gaps: Window[]): number {
-  return Math.max(0, ...gaps.map((g) => g.end - g.start - 1));
 }

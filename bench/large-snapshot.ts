@@ -155,3 +155,8 @@ function teamEntry(i: number, size: SnapshotSize): TeamEntry {
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
+
+/** The secret of a valid key of largeSnapshot (key `i`, or the next one when `i` is blocked). */
+export function keySecret(i: number): string {
+  return `sk-scale-${i % 997 === 0 ? i + 1 : i}`;
+}

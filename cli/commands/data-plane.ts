@@ -2,12 +2,9 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import { RedisBus } from "../../bus/redis-bus.js";
-import { DataPlaneServer } from "../../data-plane/server.js";
 import { RedisStreamSink, spendStreamKey } from "../../data-plane/spend/redis-stream-sink.js";
-import { indexInSlices } from "../../data-plane/snapshot/index-in-slices.js";
 import { HttpSnapshotSource } from "../../data-plane/sync/snapshot-source.js";
-import { SnapshotSync } from "../../data-plane/sync/snapshot-sync.js";
-import { busChannels } from "../../bus/channels.js";
+import { startDataPlaneNode } from "../data-plane-node.js";
 import { createLogger } from "../logger.js";
 import { runUntilSignal } from "../run-until-signal.js";
 import { describeError } from "./fail.js";
@@ -74,13 +71,8 @@ export function registerDataPlaneCommand(program: Command): void {
           );
         }
         const nodeId = flags.nodeId ?? `${hostname()}-${randomBytes(3).toString("hex")}`;
-        const channels = busChannels(flags.busPrefix);
         const bus = new RedisBus(flags.redis, { logger });
         await bus.start();
-        const source = new HttpSnapshotSource(flags.controlPlane, flags.nodeToken);
-        // The first snapshot, before listening: a node must not answer without one.
-        let sync: SnapshotSync | undefined;
-        const first = await fetchWithRetry(source, logger);
         // Spend goes to a Redis Stream; while Redis is down it waits here (memory, then disk).
         const spendSink = new RedisStreamSink({
           redisUrl: flags.redis,
@@ -89,37 +81,31 @@ export function registerDataPlaneCommand(program: Command): void {
           logger,
         });
         await spendSink.start();
-        const server = new DataPlaneServer({
+        const node = await startDataPlaneNode({
           host: flags.host,
           port: Number(flags.port),
-          snapshot: first,
-          logger,
-          syncStatus: () => sync?.status() ?? { stale: true, lastSyncAt: 0, reason: "starting" },
-          sharedLimits: { redisUrl: flags.redis, nodeId, keyPrefix: flags.busPrefix },
-          cooldowns: { bus, channel: channels.cooldowns, nodeId },
           spendSink,
-        });
-        sync = new SnapshotSync({
-          bus,
-          snapshotChannel: channels.snapshot,
-          nodesChannel: channels.nodes,
-          source,
-          target: server,
-          logger,
           nodeId,
-          address: `${flags.host}:${flags.port}`,
+          bus,
+          busPrefix: flags.busPrefix,
+          source: new HttpSnapshotSource(flags.controlPlane, flags.nodeToken),
+          redisUrl: flags.redis,
+          logger,
         });
-        await sync.start();
-        const port = await server.start();
+        const { server } = node;
         logger.info(
-          { nodeId, port, version: server.snapshotVersion, controlPlane: flags.controlPlane },
-          `Switchyard data-plane node listening on http://${flags.host}:${port}`,
+          {
+            nodeId,
+            port: node.port,
+            version: server.snapshotVersion,
+            controlPlane: flags.controlPlane,
+          },
+          `Switchyard data-plane node listening on http://${flags.host}:${node.port}`,
         );
         runUntilSignal(
           logger,
           async () => {
-            await server.stop();
-            await sync?.stop();
+            await node.stop();
             await bus.stop();
           },
           () => server.requestsInFlight,
@@ -130,17 +116,4 @@ export function registerDataPlaneCommand(program: Command): void {
         process.exit(1);
       }
     });
-}
-
-async function fetchWithRetry(source: HttpSnapshotSource, logger: ReturnType<typeof createLogger>) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await indexInSlices(await source.fetch())).snapshot;
-    } catch (err) {
-      if (attempt === 1 || attempt % 10 === 0) {
-        logger.warn({ attempt }, `waiting for the control plane: ${describeError(err)}`);
-      }
-      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
-    }
-  }
 }

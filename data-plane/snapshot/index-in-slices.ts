@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { IndexedSnapshot } from "./indexed-snapshot.js";
-import type { SnapshotPart, SnapshotParts } from "./snapshot-parts.js";
+import type { PackedList, SnapshotPart, SnapshotParts } from "./snapshot-parts.js";
 
 export interface SlicedIndex {
   snapshot: IndexedSnapshot;
@@ -10,9 +10,10 @@ export interface SlicedIndex {
 
 /**
  * Indexes a whole snapshot part by part, giving the event loop back whenever a slice has
- * taken `sliceMs`: decoding and indexing a 100k-key snapshot is a few hundred ms of
- * main-thread work, and requests must not wait behind it. The result is not visible to anyone until the caller swaps it in, so
- * the half-built indexes are never read.
+ * taken `sliceMs`, so that requests never wait behind it. From a worker, keys, users and
+ * teams come packed (one buffer each, taken in at once) and only the deployments as objects;
+ * a snapshot parsed on the event loop (small) comes as objects throughout. The result is not
+ * visible to anyone until the caller swaps it in, so the half-built indexes are never read.
  */
 export async function indexInSlices(parts: SnapshotParts, sliceMs = 2): Promise<SlicedIndex> {
   try {
@@ -55,5 +56,15 @@ function add(snapshot: IndexedSnapshot, part: SnapshotPart): void {
     case "teams":
       for (const t of part.entries) snapshot.teamsById.set(t.teamId, t);
       break;
+    case "packed":
+      // A transferred buffer: nothing to decode now; entries are decoded as requests ask.
+      PACKED[part.of](snapshot).adopt(part.buffer);
+      break;
   }
 }
+
+const PACKED = {
+  keys: (s: IndexedSnapshot) => s.keysByHash,
+  users: (s: IndexedSnapshot) => s.usersById,
+  teams: (s: IndexedSnapshot) => s.teamsById,
+} satisfies Record<PackedList, (s: IndexedSnapshot) => { adopt(buffer: ArrayBuffer): void }>;

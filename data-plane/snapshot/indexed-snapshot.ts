@@ -7,6 +7,7 @@ import type {
   TeamEntry,
   UserEntry,
 } from "../../schema/snapshot.js";
+import { EntryIndex } from "./entry-index.js";
 
 export interface ModelGroup {
   readonly name: string;
@@ -38,9 +39,10 @@ export class IndexedSnapshot {
   builtAt: string;
   settings: Snapshot["settings"];
   masterKeyHash: Buffer | undefined;
-  readonly keysByHash: Map<string, KeyEntry>;
-  readonly usersById: Map<string, UserEntry>;
-  readonly teamsById: Map<string, TeamEntry>;
+  /** Keys, users and teams may be packed (a whole snapshot from a worker): see EntryIndex. */
+  readonly keysByHash: EntryIndex<KeyEntry>;
+  readonly usersById: EntryIndex<UserEntry>;
+  readonly teamsById: EntryIndex<TeamEntry>;
   readonly organizationsById: Map<string, OrganizationEntry>;
   readonly deploymentsById: Map<string, Deployment>;
   groups: ReadonlyMap<string, ModelGroup> = new Map();
@@ -55,9 +57,9 @@ export class IndexedSnapshot {
     this.builtAt = snapshot.builtAt;
     this.settings = snapshot.settings;
     this.masterKeyHash = masterHash(snapshot.masterKeyHash);
-    this.keysByHash = new Map(snapshot.keys.map((k) => [k.tokenHash, k]));
-    this.usersById = new Map(snapshot.users.map((u) => [u.userId, u]));
-    this.teamsById = new Map(snapshot.teams.map((t) => [t.teamId, t]));
+    this.keysByHash = new EntryIndex(snapshot.keys.map((k) => [k.tokenHash, k]));
+    this.usersById = new EntryIndex(snapshot.users.map((u) => [u.userId, u]));
+    this.teamsById = new EntryIndex(snapshot.teams.map((t) => [t.teamId, t]));
     this.organizationsById = new Map(
       (snapshot.organizations ?? []).map((o) => [o.organizationId, o]),
     );

@@ -5,16 +5,24 @@ import type {
   TeamEntry,
   UserEntry,
 } from "../../schema/snapshot.js";
+import { packEntries } from "./packed-entries.js";
 
 /** A snapshot without its lists: what a node needs before the first entry. */
 export type SnapshotHead = Omit<Snapshot, "deployments" | "keys" | "users" | "teams">;
 
-/** A run of entries of one list, small enough to index between two turns of the event loop. */
+/** The lists a worker hands over packed (see packed-entries.ts): the large ones. */
+export type PackedList = "keys" | "users" | "teams";
+
+/**
+ * A run of entries of one list, small enough to index between two turns of the event loop;
+ * or a whole list packed into one buffer, which costs the main thread nothing to take in.
+ */
 export type SnapshotPart =
   | { list: "deployments"; entries: Deployment[] }
   | { list: "keys"; entries: KeyEntry[] }
   | { list: "users"; entries: UserEntry[] }
-  | { list: "teams"; entries: TeamEntry[] };
+  | { list: "teams"; entries: TeamEntry[] }
+  | { list: "packed"; of: PackedList; buffer: ArrayBuffer };
 
 /**
  * A whole snapshot handed over in parts. `next()` is synchronous and does the work of one
@@ -42,6 +50,18 @@ export function partsOf(snapshot: Snapshot, entries = PART_ENTRIES): SnapshotPar
       i = parts.length;
     },
   };
+}
+
+/**
+ * What a worker hands over: deployments as objects (few, and regrouped at once), then keys,
+ * users and teams each packed into one buffer to transfer.
+ */
+export function* packedSplit(snapshot: Snapshot, entries = PART_ENTRIES): Generator<SnapshotPart> {
+  for (let i = 0; i < snapshot.deployments.length; i += entries)
+    yield { list: "deployments", entries: snapshot.deployments.slice(i, i + entries) };
+  yield { list: "packed", of: "keys", buffer: packEntries(snapshot.keys, (k) => k.tokenHash) };
+  yield { list: "packed", of: "users", buffer: packEntries(snapshot.users, (u) => u.userId) };
+  yield { list: "packed", of: "teams", buffer: packEntries(snapshot.teams, (t) => t.teamId) };
 }
 
 export function headOf(snapshot: Snapshot): SnapshotHead {

@@ -6,12 +6,12 @@ import {
   type WorkerOptions,
 } from "node:worker_threads";
 import { PART_ENTRIES, type SnapshotPart, type SnapshotParts } from "../snapshot/snapshot-parts.js";
-import type { WorkerInput, WorkerReport } from "./snapshot-worker-protocol.js";
+import type { WorkerFetch, WorkerInput, WorkerReport } from "./snapshot-worker-protocol.js";
 
 /**
  * Parses and validates a whole snapshot in a worker thread, fed the body's bytes as they
- * arrive: JSON.parse + SnapshotSchema take ~0.4 s at 100k keys, which the node's event loop
- * must not wait for. One worker per snapshot: fetches are rare (boot, gap, reconnect), and
+ * arrive or requesting it itself: JSON.parse + SnapshotSchema take ~0.3 s at 100k keys,
+ * which the node's event loop must not wait for. One worker per snapshot: fetches are rare (boot, gap, reconnect), and
  * it frees all its memory when it ends.
  */
 export class WorkerSnapshotParser {
@@ -19,10 +19,14 @@ export class WorkerSnapshotParser {
   private readonly partsPort: MessagePort;
   private readonly report: Promise<WorkerReport>;
 
-  constructor(partEntries = PART_ENTRIES) {
+  /** Bytes of the body parsed, once end() has resolved. */
+  bytes = 0;
+
+  /** With `fetch`, the worker requests the body itself; else write() hands it over. */
+  constructor(fetch?: WorkerFetch, partEntries = PART_ENTRIES) {
     const { port1, port2 } = new MessageChannel();
     this.partsPort = port1;
-    const workerData: WorkerInput = { partsPort: port2, partEntries };
+    const workerData: WorkerInput = { partsPort: port2, partEntries, fetch };
     this.worker = startWorker({ workerData, transferList: [port2] });
     this.report = new Promise<WorkerReport>((resolve, reject) => {
       this.worker.once("message", resolve);
@@ -55,6 +59,7 @@ export class WorkerSnapshotParser {
       this.abort();
       throw new Error(report.message);
     }
+    this.bytes = report.bytes;
     let left = report.parts;
     return {
       head: report.head,

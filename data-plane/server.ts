@@ -102,7 +102,7 @@ export class DataPlaneServer {
       logger: options.logger,
     });
     this.limits = new Limits(this.counters, this.budgetAlerts);
-    this.router = new Router(options.logger, options.cooldowns);
+    this.router = new Router(options.logger, options.cooldowns, Math.random, this.counters);
     if (options.spendSink !== undefined) {
       this.spendRecorder = new BatchingSpendRecorder({
         sink: options.spendSink,

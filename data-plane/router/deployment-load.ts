@@ -1,3 +1,5 @@
+import type { DeploymentCounters } from "./deployment-limits.js";
+
 /** Recent latencies kept per deployment (LiteLLM keeps 10 too). */
 export const LATENCY_SAMPLES = 10;
 
@@ -22,6 +24,12 @@ export class DeploymentLoad {
   latencySum = 0;
   /** Mean of the recent latencies; 0 before the first sample. */
   latency = 0;
+  /**
+   * The deployment's rpm/tpm/max_parallel_requests counters shared with the other nodes
+   * (set when it has such limits); the fields above stay this node's own view for the
+   * strategies.
+   */
+  shared: DeploymentCounters | undefined;
 
   /** Starts a new minute's counts when the minute changed. */
   roll(minute: number): void {

@@ -1,4 +1,6 @@
 import type { Deployment } from "../../schema/snapshot.js";
+import type { SharedCounters } from "../limits/shared-counters.js";
+import { withinDeploymentLimits } from "./deployment-limits.js";
 import type { GroupRuntime } from "./group-runtime.js";
 
 /**
@@ -13,6 +15,9 @@ export interface PickScope {
   /** Deployments this request already tried and failed on. */
   exclude: readonly Deployment[] | undefined;
   random: () => number;
+  /** Cluster-wide deployment limits: the counters, and whether a pick must await a sync. */
+  counters: SharedCounters | undefined;
+  awaitingSync: boolean;
 }
 
 /**
@@ -25,6 +30,11 @@ export function eligible(g: GroupRuntime, i: number, scope: PickScope): boolean 
   const d = g.deployments[i]!;
   if (scope.exclude?.includes(d) === true) return false;
   if (g.limited) {
+    const shared = load.shared;
+    if (shared !== undefined && scope.counters !== undefined) {
+      if (!withinDeploymentLimits(d, shared, scope.counters, scope)) return false;
+      return scope.tags === undefined || hasAnyTag(d.tags, scope.tags);
+    }
     if (d.maxParallelRequests !== undefined && load.inFlight >= d.maxParallelRequests) return false;
     if (d.rpm !== undefined || d.tpm !== undefined) {
       load.roll(scope.minute);

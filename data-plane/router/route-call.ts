@@ -22,6 +22,9 @@ import type { Router } from "./router.js";
 import { type RouterParams, routerParams, withoutRouterParams } from "./router-params.js";
 import { requestTags } from "./tag-filter.js";
 
+/** How long a request may wait for deployment counters to sync (as limits do) before a 429. */
+const MAX_SYNC_WAIT_MS = 5_000;
+
 /**
  * Routes one request: picks a deployment of its group by the configured strategy, retries
  * failed attempts (`num_retries`, `retry_policy`, backoff with jitter, the upstream's
@@ -44,6 +47,7 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
   let upstreamFailed = false;
   let coolingUntil = 0;
   let triedGroups: string[] | undefined;
+  let syncGiveUpAt: number | undefined;
   for (;;) {
     let kind: FailureKind = "server";
     let exclude: Deployment[] | undefined;
@@ -65,6 +69,15 @@ export async function routeCall(call: RoutedCall, group: ModelGroup): Promise<vo
         if (deployment === undefined && exclude !== undefined) {
           // Nothing else to try: the same deployment again.
           deployment = router.pick(current, settings, tags, undefined);
+        }
+        if (deployment === undefined && router.awaitingSync) {
+          // A deployment's cluster-wide counters must be synced before it may take more.
+          syncGiveUpAt ??= performance.now() + MAX_SYNC_WAIT_MS;
+          if (performance.now() < syncGiveUpAt) {
+            await router.nextSync();
+            if (!call.exchange.open) return;
+            continue;
+          }
         }
         if (deployment === undefined) {
           if (tags !== undefined && settings.enableTagFiltering && !carriesTags(current, tags)) {
@@ -158,19 +171,24 @@ async function attempt(
   const load = router.loadOf(deployment.id);
   const startedAt = performance.now();
   load.inFlight++;
+  load.shared?.parallel.add(1);
   try {
     await callDeployment({ ...call, headers, attemptTimeoutMs }, deployment);
     // Streams are judged by their time to first token.
     const answeredAt = exchange.respondedAt > startedAt ? exchange.respondedAt : performance.now();
     load.recordLatency(answeredAt - startedAt);
     const tokens = outcome.usage?.total_tokens;
-    if (tokens !== undefined) load.tokens += tokens;
+    if (tokens !== undefined) {
+      load.tokens += tokens;
+      load.shared?.tokens.add(tokens);
+    }
   } catch (err) {
     if (err instanceof ApiError && err.status === 504)
       load.recordLatency(performance.now() - startedAt);
     throw err;
   } finally {
     load.inFlight--;
+    load.shared?.parallel.add(-1);
   }
 }
 

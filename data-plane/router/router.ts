@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { Deployment, RouterSettings } from "../../schema/snapshot.js";
 import type { ModelGroup } from "../snapshot/indexed-snapshot.js";
 import { Cooldowns, type CooldownSharing } from "./cooldowns.js";
+import type { SharedCounters } from "../limits/shared-counters.js";
+import { deploymentCounters } from "./deployment-limits.js";
 import { DeploymentLoad } from "./deployment-load.js";
 import type { PickScope } from "./eligibility.js";
 import { type GroupRuntime, groupRuntime } from "./group-runtime.js";
@@ -23,12 +25,31 @@ export class Router {
     tags: undefined,
     exclude: undefined,
     random: Math.random,
+    counters: undefined,
+    awaitingSync: false,
   };
   readonly cooldowns: Cooldowns;
 
-  constructor(logger: Logger, sharing?: CooldownSharing, random: () => number = Math.random) {
+  constructor(
+    logger: Logger,
+    sharing?: CooldownSharing,
+    random: () => number = Math.random,
+    /** Counts deployment rpm/tpm/max_parallel_requests cluster-wide (else per node). */
+    private readonly counters?: SharedCounters,
+  ) {
     this.cooldowns = new Cooldowns((id) => this.loadOf(id), logger, sharing);
     this.scope.random = random;
+    this.scope.counters = counters;
+  }
+
+  /** The last pick found no deployment only because this node must first sync its counters. */
+  get awaitingSync(): boolean {
+    return this.scope.awaitingSync;
+  }
+
+  /** Resolves after the next sync of the shared counters (at once when there are none). */
+  nextSync(): Promise<void> {
+    return this.counters?.nextSync() ?? Promise.resolve();
   }
 
   start(): Promise<void> {
@@ -52,6 +73,15 @@ export class Router {
     let runtime = this.runtimes.get(group);
     if (runtime === undefined) {
       runtime = groupRuntime(group, (id) => this.loadOf(id));
+      const counters = this.counters;
+      if (counters !== undefined && runtime.limited) {
+        for (let i = 0; i < runtime.deployments.length; i++) {
+          const d = runtime.deployments[i]!;
+          const hasLimits =
+            d.rpm !== undefined || d.tpm !== undefined || d.maxParallelRequests !== undefined;
+          if (hasLimits) runtime.loads[i]!.shared ??= deploymentCounters(counters, d.id);
+        }
+      }
       this.runtimes.set(group, runtime);
     }
     return runtime;
@@ -72,6 +102,7 @@ export class Router {
     scope.now = Date.now();
     scope.minute = Math.floor(scope.now / 60_000);
     scope.exclude = exclude;
+    scope.awaitingSync = false;
     scope.tags =
       settings.enableTagFiltering && tags !== undefined && tags.length > 0 ? tags : undefined;
     let i = this.pickByLevel(g, settings);
@@ -84,6 +115,7 @@ export class Router {
     const load = g.loads[i]!;
     load.roll(scope.minute);
     load.requests++;
+    load.shared?.requests.add(1);
     return g.deployments[i];
   }
 

@@ -1,3 +1,4 @@
+import { addDuration } from "../../schema/durations.js";
 import { requireProxyAdmin } from "../auth/policy.js";
 import type { Principal } from "../auth/principal.js";
 import { audit } from "./audit.js";
@@ -36,13 +37,18 @@ export class BudgetService {
     return this.write(p, target, id, "budget.update", columns);
   }
 
-  /** Spend back to 0, and a new budget window from now (nodes start counting afresh). */
+  /**
+   * Spend back to 0, and a new budget window from now: `budget_reset_at` becomes the new
+   * window's end (now + duration), or now for a budget without one, so nodes start counting
+   * afresh.
+   */
   async resetSpend(p: Principal, target: BudgetTarget, id: string): Promise<BudgetState> {
     requireProxyAdmin(p, "reset spend");
-    return this.write(p, target, id, "budget.reset_spend", {
+    const now = this.ctx.now();
+    return this.write(p, target, id, "budget.reset_spend", (before) => ({
       spend: 0,
-      budgetResetAt: this.ctx.now(),
-    });
+      budgetResetAt: before.budgetDuration === null ? now : addDuration(now, before.budgetDuration),
+    }));
   }
 
   private async write(
@@ -50,11 +56,14 @@ export class BudgetService {
     target: BudgetTarget,
     id: string,
     action: string,
-    data: Record<string, unknown>,
+    change:
+      | Record<string, unknown>
+      | ((before: { budgetDuration: string | null }) => Record<string, unknown>),
   ): Promise<BudgetState> {
     const state = await this.ctx.db.$transaction(async (tx) => {
       const before = await read(tx, target, id);
       if (before === null) throw new NotFoundError(`${target} ${id} not found.`);
+      const data = typeof change === "function" ? change(before) : change;
       const after =
         target === "key"
           ? await tx.virtualKey.update({ where: { id }, data })

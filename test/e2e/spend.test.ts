@@ -177,6 +177,34 @@ describe("spend tracking (embedded)", () => {
   });
 });
 
+describe("budget reset", () => {
+  it("/user/reset_budget lets a user over budget back in: nodes start a new window", async () => {
+    await call("POST", "/user/new", {
+      user_id: "capped-user",
+      auto_create_key: false,
+      max_budget: 0.001,
+    });
+    const made = await call("POST", "/key/generate", { user_id: "capped-user" });
+    const client = new OpenAI({ apiKey: made.body.key, baseURL: `${gw.origin}/v1`, maxRetries: 0 });
+    const ask = () =>
+      client.chat.completions
+        .create({ model: "priced", messages: [{ role: "user", content: "hi" }] })
+        .then(
+          () => 200,
+          (err: { status?: number }) => err.status ?? 0,
+        );
+    expect(await ask()).toBe(200);
+    expect(await ask()).toBe(400);
+    await until(
+      () => call("GET", "/spend/logs?user_id=capped-user"),
+      (r) => r.body.length >= 2,
+    );
+    const reset = await call("POST", "/user/reset_budget", { user_id: "capped-user" });
+    expect(reset.status).toBe(200);
+    expect(await ask()).toBe(200);
+  });
+});
+
 describe("live spend over graphql-transport-ws", () => {
   const clients: Client[] = [];
   afterAll(async () => {

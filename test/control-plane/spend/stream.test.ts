@@ -135,4 +135,50 @@ describeWhenAvailable("spend over a Redis Stream", unavailable, () => {
       await priv.stop();
     }
   });
+
+  it("spools what a node could not send before it stopped, and sends it at its next start", async () => {
+    const priv = await PrivateRedis.start();
+    const spoolFile = join(dir, "c.jsonl");
+    const privStream = "switchyard:spend";
+    try {
+      const before = await keySpend();
+      await priv.kill();
+      const first = new RedisStreamSink({
+        redisUrl: priv.url,
+        stream: privStream,
+        spoolFile,
+        logger,
+      });
+      await first.start();
+      first.deliver([spendEvent("stopped-1", key, 0.5), spendEvent("stopped-2", key, 0.5)]);
+      await first.stop();
+      expect(first.waiting.spooled).toBe(true);
+      await priv.restart();
+      const consumer = new SpendStreamConsumer({
+        redisUrl: priv.url,
+        stream: privStream,
+        consumer: "cp",
+        ingest: cp.spendIngest,
+        logger,
+      });
+      await consumer.start();
+      const second = new RedisStreamSink({
+        redisUrl: priv.url,
+        stream: privStream,
+        spoolFile,
+        logger,
+      });
+      await second.start();
+      await eventually(
+        "the spooled events written",
+        async () => expect(await keySpend()).toBe(before + 1),
+        { timeoutMs: 30_000 },
+      );
+      expect(second.waiting.spooled).toBe(false);
+      await second.stop();
+      await consumer.stop();
+    } finally {
+      await priv.stop();
+    }
+  });
 });

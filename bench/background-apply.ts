@@ -20,6 +20,8 @@ export interface BackgroundApply {
   total: number[];
   /** Longest gap between two ticks of a 1 ms interval in the node, minus 1 ms. */
   stall: number[];
+  /** The longest such gap that ended over 10 ms before the swap (the worker's part). */
+  stallBeforeSwap: number[];
   /** The longest such gap that no GC pause overlapped: our own work and the machine's noise. */
   stallWithoutGc: number[];
   /** The same probe right after, for as long, under the same load: the machine's own noise. */
@@ -106,6 +108,7 @@ export async function measureBackgroundApply(
     const result: BackgroundApply = {
       total: [],
       stall: [],
+      stallBeforeSwap: [],
       stallWithoutGc: [],
       idleStall: [],
       longestGc: [],
@@ -141,6 +144,7 @@ export async function measureBackgroundApply(
 function record(result: BackgroundApply, run: ApplyRun, during: number[], idle: number[]): void {
   result.total.push(run.total);
   result.stall.push(run.stall);
+  result.stallBeforeSwap.push(run.stallBeforeSwap);
   result.stallWithoutGc.push(run.stallWithoutGc);
   result.idleStall.push(run.idleStall);
   result.longestGc.push(run.longestGc);

@@ -3,7 +3,11 @@
 // worker parse + validate + pack → indexInSlices → swap) refetching from a local HTTP
 // server in another process (as the control plane is), while this process sends it a light
 // request load. The node reports its event loop's longest stall; the load, the longest a
-// request waited.
+// request waited. The node runs from source under tsx (its worker too); to run it as built
+// instead, compile bench/apply-node.ts and bench/large-snapshot.ts next to `npm run build`'s
+// dist/ (e.g. `npx esbuild bench/apply-node.ts bench/large-snapshot.ts --outdir=dist/bench
+// --format=esm --platform=node`) and set APPLY_NODE_SCRIPT=dist/bench/apply-node.js.
+// APPLY_NODE_FLAGS passes Node/V8 flags to the node (e.g. --trace-gc, --max-semi-space-size=1).
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +20,8 @@ export interface BackgroundApply {
   total: number[];
   /** Longest gap between two ticks of a 1 ms interval in the node, minus 1 ms. */
   stall: number[];
+  /** The longest such gap that ended over 10 ms before the swap (the worker's part). */
+  stallBeforeSwap: number[];
   /** The longest such gap that no GC pause overlapped: our own work and the machine's noise. */
   stallWithoutGc: number[];
   /** The same probe right after, for as long, under the same load: the machine's own noise. */
@@ -71,9 +77,9 @@ export async function measureBackgroundApply(
       process.execPath,
       [
         ...(process.env.APPLY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
-        "--import",
-        "tsx",
-        new URL("./apply-node.ts", import.meta.url).pathname,
+        ...(process.env.APPLY_NODE_SCRIPT !== undefined
+          ? [process.env.APPLY_NODE_SCRIPT]
+          : ["--import", "tsx", new URL("./apply-node.ts", import.meta.url).pathname]),
         `http://127.0.0.1:${port}`,
       ],
       { stdio: ["ignore", "inherit", "inherit", "ipc"] },
@@ -102,6 +108,7 @@ export async function measureBackgroundApply(
     const result: BackgroundApply = {
       total: [],
       stall: [],
+      stallBeforeSwap: [],
       stallWithoutGc: [],
       idleStall: [],
       longestGc: [],
@@ -137,6 +144,7 @@ export async function measureBackgroundApply(
 function record(result: BackgroundApply, run: ApplyRun, during: number[], idle: number[]): void {
   result.total.push(run.total);
   result.stall.push(run.stall);
+  result.stallBeforeSwap.push(run.stallBeforeSwap);
   result.stallWithoutGc.push(run.stallWithoutGc);
   result.idleStall.push(run.idleStall);
   result.longestGc.push(run.longestGc);

@@ -469,7 +469,8 @@ function tableRows(report: Report): string[][] {
     [
       `node: longest event-loop stall during that fetch + apply, ${background.loadRps} req/s of \`GET /v1/models\` (p50 / max of ${background.stall.length} runs)`,
       `${ms(median(background.stall))} / ${ms(Math.max(...background.stall))} ms ` +
-        `(without a GC in it ${ms(median(background.stallWithoutGc))} ms; ` +
+        `(before the swap, while the worker works: ${ms(median(background.stallBeforeSwap))} ms; ` +
+        `without a GC in it ${ms(median(background.stallWithoutGc))} ms; ` +
         `longest GC in it ${ms(median(background.longestGc))} ms; ` +
         `same probe right after, no apply: ${ms(median(background.idleStall))} / ` +
         `${ms(Math.max(...background.idleStall))} ms)`,

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { mayUseModel } from "../auth/model-access.js";
 import { Exchange, toApiError } from "../http/exchange.js";
+import { resolveGroup } from "../snapshot/indexed-snapshot.js";
 import type { RouteContext } from "./context.js";
 import { readRequestHeaders } from "./request-headers.js";
 import { modelNotFound } from "./validate-request.js";
@@ -21,6 +22,15 @@ export function listModelsRoute(ctx: RouteContext) {
       const snapshot = ctx.snapshot();
       const caller = ctx.authenticate(headers.key);
       const names = snapshot.modelNames.filter((m) => mayUseModel(caller, m));
+      // model_group_alias names are models too, for clients that list before they call.
+      const aliases = snapshot.settings.router?.modelGroupAlias;
+      if (aliases !== undefined) {
+        for (const alias of Object.keys(aliases)) {
+          if (!snapshot.groups.has(alias) && mayUseModel(caller, alias)) {
+            if (resolveGroup(snapshot, alias) !== undefined) names.push(alias);
+          }
+        }
+      }
       exchange.sendJson(200, JSON.stringify({ object: "list", data: names.map(modelObject) }));
     } catch (err) {
       exchange.sendError(toApiError(err));
@@ -41,7 +51,10 @@ export function retrieveModelRoute(ctx: RouteContext, prefix: string) {
       const model = safeDecode(rawModel);
       const snapshot = ctx.snapshot();
       const caller = ctx.authenticate(headers.key);
-      if (!snapshot.groups.has(model) || !mayUseModel(caller, model)) throw modelNotFound(model);
+      // Aliases and wildcard names (`anthropic/claude-x` for `anthropic/*`) resolve as calls do.
+      if (resolveGroup(snapshot, model) === undefined || !mayUseModel(caller, model)) {
+        throw modelNotFound(model);
+      }
       exchange.sendJson(200, JSON.stringify(modelObject(model)));
     } catch (err) {
       exchange.sendError(toApiError(err));

@@ -164,6 +164,16 @@ describe("retries", () => {
     expect(attempts()).toEqual(["solo"]);
     expect(response.headers.get("x-switchyard-model-group")).toBe("solo");
   });
+
+  it("lists aliases with the models, and retrieves aliases and wildcard names", async () => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toContain("gpt-4");
+    expect(ids).toContain("solo");
+    expect((await client.models.retrieve("gpt-4")).id).toBe("gpt-4");
+    expect((await client.models.retrieve("wild/anything")).id).toBe("wild/anything");
+    await expect(client.models.retrieve("nope")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
 });
 
 describe("timeouts", () => {

@@ -12,6 +12,13 @@ export interface SpendEventOptions {
   storePrompts: boolean;
 }
 
+/** LiteLLM's SpendLogs `call_type` names (the proxy's async calls). */
+const LITELLM_CALL_TYPES: Record<FinishedCall["callType"], string> = {
+  chat: "acompletion",
+  completion: "atext_completion",
+  embedding: "aembedding",
+};
+
 /** Builds the spend event of a finished call (in the recorder's flush, never on the request). */
 export function buildSpendEvent(call: FinishedCall, options: SpendEventOptions): SpendEvent {
   const { caller, outcome, body } = call;
@@ -38,7 +45,7 @@ export function buildSpendEvent(call: FinishedCall, options: SpendEventOptions):
     usage?.completion_tokens ?? (deployment !== undefined ? outcome.chunks : 0);
   const event: SpendEvent = {
     request_id: requestId,
-    call_type: call.callType,
+    call_type: LITELLM_CALL_TYPES[call.callType],
     api_key: "",
     spend: call.cost,
     prompt_tokens: usage?.prompt_tokens ?? 0,

@@ -88,7 +88,7 @@ describe("spend tracking (embedded)", () => {
     expect(logs.body).toHaveLength(n);
     const row = logs.body[0];
     expect(row).toMatchObject({
-      call_type: "chat",
+      call_type: "acompletion",
       model: "priced",
       model_group: "priced",
       custom_llm_provider: "mock",

@@ -69,7 +69,7 @@ describe("spend events", () => {
   it("carries LiteLLM's SpendLogs fields, tags from the header then metadata, no prompt", () => {
     const e = buildSpendEvent(call(), options);
     expect(e).toMatchObject({
-      call_type: "chat",
+      call_type: "acompletion",
       api_key: key.tokenHash,
       key_id: "key-1",
       spend: 0.25,

@@ -7,7 +7,8 @@
 // instead, compile bench/apply-node.ts and bench/large-snapshot.ts next to `npm run build`'s
 // dist/ (e.g. `npx esbuild bench/apply-node.ts bench/large-snapshot.ts --outdir=dist/bench
 // --format=esm --platform=node`) and set APPLY_NODE_SCRIPT=dist/bench/apply-node.js.
-// APPLY_NODE_FLAGS passes Node/V8 flags to the node (e.g. --trace-gc, --max-semi-space-size=1).
+// APPLY_NODE_FLAGS replaces the node's Node/V8 flags (default: --v8-pool-size=1, as
+// docker-compose.yml runs nodes; e.g. "" for Node's defaults, or --trace-gc).
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,7 +37,12 @@ export interface BackgroundApply {
   requests: number;
   /** Requests per second the load aims at. */
   loadRps: number;
+  /** The Node flags the node ran with. */
+  nodeFlags: string;
 }
+
+/** How docker-compose.yml runs a data-plane node (see the README on --v8-pool-size). */
+const NODE_FLAGS = "--v8-pool-size=1";
 
 /** One request each LOAD_INTERVAL_MS on one kept-alive connection: a light, steady load. */
 const LOAD_INTERVAL_MS = 5;
@@ -63,6 +69,7 @@ export async function measureBackgroundApply(
 ): Promise<BackgroundApply> {
   const file = join(tmpDir, "snapshot.json");
   writeFileSync(file, body);
+  const nodeFlags = process.env.APPLY_NODE_FLAGS ?? NODE_FLAGS;
   const server = spawn(process.execPath, ["-e", SERVER, file], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -76,7 +83,7 @@ export async function measureBackgroundApply(
     const child = spawn(
       process.execPath,
       [
-        ...(process.env.APPLY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+        ...nodeFlags.split(" ").filter(Boolean),
         ...(process.env.APPLY_NODE_SCRIPT !== undefined
           ? [process.env.APPLY_NODE_SCRIPT]
           : ["--import", "tsx", new URL("./apply-node.ts", import.meta.url).pathname]),
@@ -116,6 +123,7 @@ export async function measureBackgroundApply(
       slowestRequestIdle: [],
       requests: 0,
       loadRps: 1_000 / LOAD_INTERVAL_MS,
+      nodeFlags,
     };
     await sleep(500);
     // One untimed round first: the first worker also loads tsx and zod from disk.

@@ -461,7 +461,7 @@ function tableRows(report: Report): string[][] {
       "—",
     ],
     [
-      "node: fetch + apply in the background (a node process refetching over HTTP from another local process: worker parse + validate + pack, swap), under load",
+      `node: fetch + apply in the background (a node process refetching over HTTP from another local process: worker parse + validate + pack, swap), under load; node flags: ${background.nodeFlags || "none"}`,
       `${ms(median(background.total))} ms (max ${ms(Math.max(...background.total))})`,
       `< ${TARGETS.fullApplyMs} ms`,
       verdict(median(background.total) < TARGETS.fullApplyMs),

@@ -25,6 +25,9 @@ const compose = parse(read("docker-compose.yml"), { merge: true }) as {
 };
 const services = compose.services;
 
+/** Node options each service runs with (data-plane: one V8 helper thread, see the README). */
+const NODE_OPTIONS = { "control-plane": [], "data-plane": ["--v8-pool-size=1"] };
+
 /** The flags `switchyard <command> --help` lists. */
 function cliFlags(command: string): Set<string> {
   const help = execFileSync(
@@ -62,7 +65,12 @@ describe("docker-compose.yml, the production-like topology", () => {
 
   it("runs commands and flags the CLI really has, with the environment it reads", () => {
     for (const name of ["control-plane", "data-plane"] as const) {
-      const command = services[name]?.command ?? [];
+      const full = services[name]?.command ?? [];
+      // Node's own options go between `node` and the script.
+      const script = full.indexOf("dist/cli/main.js");
+      expect(full[0]).toBe("node");
+      expect(full.slice(1, script)).toEqual(NODE_OPTIONS[name]);
+      const command = ["node", ...full.slice(script)];
       expect(command.slice(0, 3)).toEqual(["node", "dist/cli/main.js", name]);
       const flags = cliFlags(name);
       for (const arg of command.filter((a) => a.startsWith("--")))

@@ -141,6 +141,7 @@ export class ControlPlane {
       store = await openSpendStore(options.databaseUrl);
       const cp = new ControlPlane(database, options, new SpendIngest(store));
       await cp.seedFromConfig();
+      await cp.budgetWindows.catchUp();
       await cp.changed("start");
       cp.totalsFeedback.start();
       cp.spendFeed.start();

@@ -39,8 +39,22 @@ export class BudgetWindowRoller {
 
   constructor(private readonly options: BudgetWindowOptions) {}
 
+  /**
+   * Rolls what ended while no control plane ran, before the first snapshot is built, so
+   * that nodes start from the rolled rows (nothing is published: that snapshot reads them).
+   * A failure does not stop the start; the periodic runs roll the rows later.
+   */
+  async catchUp(now = new Date()): Promise<number> {
+    try {
+      return await this.roll(now, false);
+    } catch (err) {
+      this.warn(err);
+      return 0;
+    }
+  }
+
   start(): void {
-    this.schedule(0);
+    this.schedule(this.options.intervalMs ?? 5_000);
   }
 
   async stop(): Promise<void> {
@@ -51,6 +65,10 @@ export class BudgetWindowRoller {
 
   /** Rolls the rows whose window ended by `now` (up to a batch per table); returns how many. */
   async runOnce(now = new Date()): Promise<number> {
+    return this.roll(now, true);
+  }
+
+  private async roll(now: Date, publish: boolean): Promise<number> {
     const refs: Required<Pick<ChangeRefs, "keys" | "users" | "teams" | "organizations">> = {
       keys: [],
       users: [],
@@ -93,7 +111,7 @@ export class BudgetWindowRoller {
         },
         "spend: budget windows rolled",
       );
-      await this.options.publish(refs);
+      if (publish) await this.options.publish(refs);
     }
     return rolled;
   }
@@ -140,17 +158,19 @@ export class BudgetWindowRoller {
     }
   }
 
+  private warn(err: unknown): void {
+    this.options.logger.warn(
+      { reason: err instanceof Error ? err.message : String(err) },
+      "spend: could not roll budget windows; will retry",
+    );
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.runOnce();
       this.running
-        .catch((err: unknown) =>
-          this.options.logger.warn(
-            { reason: err instanceof Error ? err.message : String(err) },
-            "spend: could not roll budget windows; will retry",
-          ),
-        )
+        .catch((err: unknown) => this.warn(err))
         .finally(() => this.schedule(this.options.intervalMs ?? 5_000));
     }, delayMs);
     this.timer.unref();

@@ -236,6 +236,35 @@ function rollContract(kind: DatabaseKind): void {
     await setBudgets(null, null);
     expect(await cp.budgetWindows.runOnce(new Date(B + 9 * HOUR))).toBe(0);
   });
+
+  it("rolls what ended while no control plane ran before a starting one's first snapshot", async () => {
+    // Three windows of an hour ended while it was down; the current one started 10 min ago.
+    const now = Date.now();
+    const from = now - 3 * HOUR - 10 * 60_000;
+    await cp.users.create(MASTER_PRINCIPAL, { userId: "u2" });
+    await cp.db.user.update({
+      where: { userId: "u2" },
+      data: { budgetDuration: "1h", budgetResetAt: new Date(from), spend: 9 },
+    });
+    const own = { id: "none", token: "t".repeat(64), userId: "u2", teamId: null };
+    await cp.spendIngest.ingest([
+      spendEvent("down-1", own, 0.25, now - 20 * 60_000),
+      spendEvent("down-2", own, 0.5, now - 60_000),
+    ]);
+    const restarted = await ControlPlane.start({
+      config: parseConfigText(CONFIG, "test.yaml", {}).config,
+      databaseUrl: url,
+      logger,
+      onSnapshot: () => {},
+    });
+    try {
+      const u2 = restarted.snapshot().users.find((u) => u.userId === "u2");
+      expect(u2?.spend).toBeCloseTo(0.5, 9);
+      expect(u2?.budgetResetAt).toBe(from + 4 * HOUR);
+    } finally {
+      await restarted.stop();
+    }
+  });
 }
 
 const SETTINGS: Snapshot["settings"] = { maxBodyBytes: 1_000_000, gracefulShutdownMs: 0 };

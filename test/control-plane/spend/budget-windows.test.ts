@@ -212,6 +212,20 @@ function rollContract(kind: DatabaseKind): void {
     expect(await rows()).toEqual(each(0.5, B + 6 * HOUR));
   });
 
+  it("counts every batch exactly once when batches are ingested while rows roll", async () => {
+    const batches = Array.from({ length: 20 }, (_, i) =>
+      cp.spendIngest.ingest([spendEvent(`race-${i}`, key, 0.25, B + 6 * HOUR + 60_000)]),
+    );
+    const now = new Date(B + 6 * HOUR + 30 * 60_000);
+    const [a, b] = await Promise.all([
+      cp.budgetWindows.runOnce(now),
+      other.runOnce(now),
+      ...batches,
+    ]);
+    expect(a + b).toBe(4);
+    expect(await rows()).toEqual(each(5, B + 7 * HOUR));
+  });
+
   it("steps calendar months, clamped: a window ending Jan 31 is followed by one ending Feb 28", async () => {
     const jan31 = Date.parse("2031-01-31T00:00:00Z");
     await setBudgets("1mo", jan31);

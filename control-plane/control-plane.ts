@@ -8,6 +8,7 @@ import { MASTER_PRINCIPAL, type Principal } from "./auth/principal.js";
 import { resolvePrincipal } from "./auth/resolve-principal.js";
 import { BudgetService } from "./services/budgets.js";
 import { SpendService } from "./services/spend.js";
+import { BudgetWindowRoller } from "./spend/budget-windows.js";
 import { SpendIngest } from "./spend/spend-ingest.js";
 import { SpendLiveFeed } from "./spend/live-feed.js";
 import { SpendRetention } from "./spend/retention.js";
@@ -81,6 +82,8 @@ export class ControlPlane {
   private readonly totalsFeedback: TotalsFeedback;
   /** Deletes old spend log rows (`general_settings.spend_logs_retention`), when set. */
   readonly spendRetention: SpendRetention | undefined;
+  /** Moves budgets with a `budget_duration` to their current window in the database. */
+  readonly budgetWindows: BudgetWindowRoller;
   readonly masterKeyHash: string | undefined;
   /** Data-plane nodes heard from (distributed mode); set by whoever runs the bus. */
   nodes: NodeRegistry | undefined;
@@ -121,6 +124,12 @@ export class ControlPlane {
       retention === undefined
         ? undefined
         : new SpendRetention({ retention, store: spendIngest.store, logger: options.logger });
+    this.budgetWindows = new BudgetWindowRoller({
+      db: database.prisma,
+      store: spendIngest.store,
+      publish: (refs) => this.changed("budget.window", refs),
+      logger: options.logger,
+    });
     this.totalsFeedback = new TotalsFeedback(spendIngest, (refs) => this.changed("spend", refs));
   }
 
@@ -132,10 +141,12 @@ export class ControlPlane {
       store = await openSpendStore(options.databaseUrl);
       const cp = new ControlPlane(database, options, new SpendIngest(store));
       await cp.seedFromConfig();
+      await cp.budgetWindows.catchUp();
       await cp.changed("start");
       cp.totalsFeedback.start();
       cp.spendFeed.start();
       cp.spendRetention?.start();
+      cp.budgetWindows.start();
       return cp;
     } catch (err) {
       await store?.close();
@@ -172,6 +183,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     this.spendFeed.stop();
     await this.spendRetention?.stop();
+    await this.budgetWindows.stop();
     await this.totalsFeedback.stop();
     await this.rebuilding.catch(() => undefined);
     await this.spendIngest.store.close();

@@ -1,7 +1,13 @@
 import pg from "pg";
 import type { SpendEvent } from "../../schema/spend-event.js";
 import { totalsOf, uniqueByRequestId } from "./batch-totals.js";
-import { emptyTotals, type SpendStore, type WriteResult } from "./spend-store.js";
+import {
+  type BudgetRoll,
+  type BudgetTable,
+  emptyTotals,
+  type SpendStore,
+  type WriteResult,
+} from "./spend-store.js";
 
 /** Rows go in as column arrays (unnest): one statement per table, whatever the batch size. */
 const INSERT_LOGS = `
@@ -28,6 +34,30 @@ ON CONFLICT (date, api_key, model, team_id) DO UPDATE SET
   successful = daily_spend.successful + excluded.successful,
   failed = daily_spend.failed + excluded.failed,
   user_id = COALESCE(excluded.user_id, daily_spend.user_id)`;
+
+/**
+ * Each budget row, and how its spend logs are found: a key's by its token (and the token it
+ * had before a regeneration with a grace period), the others by their id.
+ */
+const BUDGET_ROWS: Record<
+  BudgetTable,
+  { table: string; id: string; logs: string; subjects: string }
+> = {
+  keys: {
+    table: "virtual_keys",
+    id: "id",
+    logs: "api_key",
+    subjects: "array_remove(ARRAY[token, previous_token], NULL)",
+  },
+  users: { table: "users", id: "user_id", logs: '"user"', subjects: "ARRAY[user_id]" },
+  teams: { table: "teams", id: "team_id", logs: "team_id", subjects: "ARRAY[team_id]" },
+  organizations: {
+    table: "organizations",
+    id: "organization_id",
+    logs: "organization_id",
+    subjects: "ARRAY[organization_id]",
+  },
+};
 
 /** PostgreSQL: a few statements per batch, in one transaction, on a small pool of its own. */
 export class PgSpendStore implements SpendStore {
@@ -94,6 +124,48 @@ export class PgSpendStore implements SpendStore {
       [pgTime(before.getTime()), limit],
     );
     return r.rowCount ?? 0;
+  }
+
+  async rollBudgetWindow(roll: BudgetRoll): Promise<boolean> {
+    const t = BUDGET_ROWS[roll.table];
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // The row lock makes ingest batches wait: one committed before is in the sum, one
+      // committed after adds to the new spend.
+      const locked = await client.query<{ subjects: string[] }>(
+        `SELECT ${t.subjects} AS subjects FROM ${t.table}
+         WHERE ${t.id} = $1 AND budget_duration = $2 AND budget_reset_at IS NOT DISTINCT FROM $3::timestamp
+         FOR UPDATE`,
+        [roll.id, roll.duration, roll.from === null ? null : pgTime(roll.from.getTime())],
+      );
+      const row = locked.rows[0];
+      if (row === undefined) {
+        await client.query("ROLLBACK");
+        return false;
+      }
+      if (roll.from === null) {
+        await client.query(
+          `UPDATE ${t.table} SET budget_reset_at = $2::timestamp WHERE ${t.id} = $1`,
+          [roll.id, pgTime(roll.end.getTime())],
+        );
+      } else {
+        await client.query(
+          `UPDATE ${t.table} SET budget_reset_at = $2::timestamp,
+             spend = (SELECT COALESCE(SUM(l.spend), 0) FROM spend_logs l
+                      WHERE l.${t.logs} = ANY($3::text[]) AND l.start_time >= $4::timestamp)
+           WHERE ${t.id} = $1`,
+          [roll.id, pgTime(roll.end.getTime()), row.subjects, pgTime(roll.start.getTime())],
+        );
+      }
+      await client.query("COMMIT");
+      return true;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {

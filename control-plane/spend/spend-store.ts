@@ -24,7 +24,30 @@ export interface SpendStore {
   write(events: readonly SpendEvent[]): Promise<WriteResult>;
   /** Deletes up to `limit` SpendLog rows that started before `before`; returns how many. */
   deleteOlderThan(before: Date, limit: number): Promise<number>;
+  /**
+   * Moves one budget row to a new window, in one transaction with the row locked: `spend`
+   * becomes what the subject's spend logs add up to from `start`, `budget_reset_at` becomes
+   * `end`. Nothing happens (false) unless the row still has `duration` and `from`, so that
+   * several control planes rolling at once roll it once.
+   */
+  rollBudgetWindow(roll: BudgetRoll): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** Whose budget a roll moves: the tables with spend totals. */
+export type BudgetTable = keyof RunningTotals;
+
+/** One budget row moved to the window `now` falls in (see SpendStore.rollBudgetWindow). */
+export interface BudgetRoll {
+  table: BudgetTable;
+  /** The row's id: the key's id, or the user, team or organization id. */
+  id: string;
+  duration: string;
+  /** The row's `budget_reset_at` the new window was stepped from. */
+  from: Date | null;
+  /** The new window; without `from`, only `budget_reset_at` is set and `spend` stays. */
+  start: Date;
+  end: Date;
 }
 
 /** Opens the spend store of the database at `databaseUrl` (its own connection). */

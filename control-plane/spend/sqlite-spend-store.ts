@@ -2,6 +2,8 @@ import Database, { type Statement } from "better-sqlite3";
 import type { SpendEvent } from "../../schema/spend-event.js";
 import { totalsOf, uniqueByRequestId } from "./batch-totals.js";
 import {
+  type BudgetRoll,
+  type BudgetTable,
   emptyTotals,
   type RunningTotals,
   type SpendStore,
@@ -15,6 +17,21 @@ const TOTAL_TABLES = [
   ["organizations", "organizations", "organization_id"],
 ] as const;
 
+/** Each budget row, and the spend log column that names its subject. */
+const BUDGET_ROWS: Record<BudgetTable, { table: string; id: string; logs: string }> = {
+  keys: { table: "virtual_keys", id: "id", logs: "api_key" },
+  users: { table: "users", id: "user_id", logs: '"user"' },
+  teams: { table: "teams", id: "team_id", logs: "team_id" },
+  organizations: { table: "organizations", id: "organization_id", logs: "organization_id" },
+};
+
+interface BudgetStatements {
+  /** The row's window, and the two names its spend logs go by (a key: token, previous token). */
+  read: Statement;
+  setResetAt: Statement;
+  roll: Statement;
+}
+
 /**
  * SQLite: one synchronous IMMEDIATE transaction per batch on a connection of its own.
  * It does not wait on a locked file (the gateway's own Prisma transaction may hold it in
@@ -27,6 +44,8 @@ export class SqliteSpendStore implements SpendStore {
   private readonly addDaily: Statement;
   private readonly deleteOld: Statement;
   private readonly writeBatch: (events: readonly SpendEvent[]) => WriteResult;
+  private readonly budget: Record<BudgetTable, BudgetStatements>;
+  private readonly rollBudget: (roll: BudgetRoll) => boolean;
 
   constructor(path: string) {
     this.db = new Database(path, { timeout: 0 });
@@ -60,6 +79,28 @@ export class SqliteSpendStore implements SpendStore {
     );
     const tx = this.db.transaction((events: readonly SpendEvent[]) => this.writeInTx(events));
     this.writeBatch = (events) => tx.immediate(events);
+    const budget = (t: (typeof BUDGET_ROWS)[BudgetTable], names: string): BudgetStatements => ({
+      read: this.db.prepare(
+        `SELECT budget_duration AS duration, budget_reset_at AS resetAt, ${names} FROM ${t.table} WHERE ${t.id} = ?`,
+      ),
+      setResetAt: this.db.prepare(`UPDATE ${t.table} SET budget_reset_at = ? WHERE ${t.id} = ?`),
+      roll: this.db.prepare(
+        `UPDATE ${t.table} SET budget_reset_at = ?,
+           spend = (SELECT COALESCE(SUM(l.spend), 0) FROM spend_logs l
+                    WHERE l.${t.logs} IN (?, ?) AND l.start_time >= ?)
+         WHERE ${t.id} = ?`,
+      ),
+    });
+    this.budget = {
+      keys: budget(BUDGET_ROWS.keys, "token AS a, previous_token AS b"),
+      users: budget(BUDGET_ROWS.users, "user_id AS a, NULL AS b"),
+      teams: budget(BUDGET_ROWS.teams, "team_id AS a, NULL AS b"),
+      organizations: budget(BUDGET_ROWS.organizations, "organization_id AS a, NULL AS b"),
+    };
+    // IMMEDIATE: the write lock is taken before the row is read, so no ingest batch commits
+    // between the sum and the update.
+    const roll = this.db.transaction((r: BudgetRoll) => this.rollInTx(r));
+    this.rollBudget = (r) => roll.immediate(r);
   }
 
   async write(events: readonly SpendEvent[]): Promise<WriteResult> {
@@ -70,8 +111,25 @@ export class SqliteSpendStore implements SpendStore {
     return this.deleteOld.run(sqliteTime(before.getTime()), limit).changes;
   }
 
+  async rollBudgetWindow(roll: BudgetRoll): Promise<boolean> {
+    return this.rollBudget(roll);
+  }
+
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  private rollInTx(roll: BudgetRoll): boolean {
+    const s = this.budget[roll.table];
+    const row = s.read.get(roll.id) as
+      | { duration: string | null; resetAt: string | number | null; a: string; b: string | null }
+      | undefined;
+    if (row === undefined || row.duration !== roll.duration) return false;
+    if (sqliteEpochMs(row.resetAt) !== (roll.from?.getTime() ?? null)) return false;
+    const end = sqliteTime(roll.end.getTime());
+    if (roll.from === null) s.setResetAt.run(end, roll.id);
+    else s.roll.run(end, row.a, row.b, sqliteTime(roll.start.getTime()), roll.id);
+    return true;
   }
 
   private writeInTx(batch: readonly SpendEvent[]): WriteResult {
@@ -129,6 +187,12 @@ export class SqliteSpendStore implements SpendStore {
     }
     return { inserted, totals };
   }
+}
+
+/** A DateTime column read back: text as written, or epoch ms. */
+function sqliteEpochMs(value: string | number | null): number | null {
+  if (value === null) return null;
+  return typeof value === "number" ? value : Date.parse(value);
 }
 
 /** DateTime as Prisma's SQLite adapter writes it (ISO 8601, `+00:00`), so both compare alike. */

@@ -20,6 +20,7 @@ function flakyStore(failures: number) {
       return { inserted: [...events], totals: emptyTotals() };
     },
     deleteOlderThan: async () => 0,
+    rollBudgetWindow: async () => false,
     close: async () => {},
   };
   return { store, written };

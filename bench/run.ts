@@ -23,8 +23,8 @@ import {
 import { verifyTarget } from "./verify.js";
 
 const resultsPath = new URL("./RESULTS.md", import.meta.url);
-/** RESULTS.md blocks written by other benches (bench:translation, :limits, :router, :spend). */
-const SEPARATE_SECTIONS = ["translation", "limits", "router", "spend"];
+/** RESULTS.md blocks written by other benches (bench:translation, :limits, :router, :spend) or by hand. */
+const SEPARATE_SECTIONS = ["translation", "limits", "router", "spend", "regressions"];
 const tmpDir = mkdtempSync(join(os.tmpdir(), "switchyard-bench-"));
 
 process.on("exit", () => {

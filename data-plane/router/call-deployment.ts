@@ -42,10 +42,15 @@ export async function callDeployment(call: RoutedCall, deployment: Deployment): 
       "provider_not_supported",
     );
   }
-  const headers: (readonly [string, string])[] = [
-    ["x-switchyard-model-id", deployment.id],
-    ...call.headers,
-  ];
+  const headers: (readonly [string, string])[] = [["x-switchyard-model-id", deployment.id]];
+  if (call.groupName !== undefined) {
+    headers.push(
+      ["x-switchyard-model-group", call.groupName],
+      ["x-switchyard-attempted-retries", String(outcome.retries)],
+      ["x-switchyard-attempted-fallbacks", String(outcome.fallbacks)],
+    );
+  }
+  for (const h of call.headers) headers.push(h);
 
   const controller = new CallAbort();
   exchange.onAbort(() => controller.abort(CLIENT_GONE));

@@ -5,7 +5,6 @@ import {
   type Deployment,
   type RouterSettings,
 } from "../../schema/snapshot.js";
-import type { Headers } from "../http/exchange.js";
 import { type ModelGroup, resolveGroup } from "../snapshot/indexed-snapshot.js";
 import { callDeployment } from "./call-deployment.js";
 import { exceedsContextWindow, groupContextWindow, mayExceed } from "./context-window.js";
@@ -157,23 +156,20 @@ async function attempt(
   own: RouterParams | undefined,
 ): Promise<void> {
   const { outcome, exchange } = call;
-  const headers: Headers = [
-    ...call.headers,
-    ["x-switchyard-model-group", group.name],
-    ["x-switchyard-attempted-retries", String(outcome.retries)],
-    ["x-switchyard-attempted-fallbacks", String(outcome.fallbacks)],
-  ];
-  let attemptTimeoutMs: number | undefined;
+  // The call object is this request's own: each attempt sets its group and time share on it.
+  call.groupName = group.name;
+  call.attemptTimeoutMs = undefined;
   if (deadline !== undefined) {
-    attemptTimeoutMs = deadline - performance.now();
-    if (attemptTimeoutMs <= 0) throw requestTimeout(own!, outcome.retries, outcome.fallbacks);
+    const left = deadline - performance.now();
+    if (left <= 0) throw requestTimeout(own!, outcome.retries, outcome.fallbacks);
+    call.attemptTimeoutMs = left;
   }
   const load = router.loadOf(deployment.id);
   const startedAt = performance.now();
   load.inFlight++;
   load.shared?.parallel.add(1);
   try {
-    await callDeployment({ ...call, headers, attemptTimeoutMs }, deployment);
+    await callDeployment(call, deployment);
     // Streams are judged by their time to first token.
     const answeredAt = exchange.respondedAt > startedAt ? exchange.respondedAt : performance.now();
     load.recordLatency(answeredAt - startedAt);

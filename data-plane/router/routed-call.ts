@@ -19,6 +19,8 @@ export interface RoutedCall {
   readonly format: ProxyFormat;
   /** `x-switchyard-tags` as sent (tag routing). */
   readonly tagsHeader?: string;
+  /** This attempt's group (the routing headers name it); set by the router per attempt. */
+  groupName?: string;
   /** This attempt's share of the request's `timeout`, ms (shortens the deployment's own). */
-  readonly attemptTimeoutMs?: number;
+  attemptTimeoutMs?: number;
 }

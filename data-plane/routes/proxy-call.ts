@@ -102,6 +102,8 @@ async function serve(
         ctx,
         format,
         tagsHeader: requestHeaders.tags,
+        groupName: undefined,
+        attemptTimeoutMs: undefined,
       },
       group,
     );

@@ -2,14 +2,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, it, type TestContext } from "vitest";
 import {
-  Cluster,
+  type Cluster,
   describeWhenAvailable,
   eventually,
-  PrivateRedis,
+  type PrivateRedis,
   redisServerUnavailable,
   type ServerProcess,
+  startClusterServices,
+  startingProcesses,
+  stopClusterServices,
 } from "../helpers/cluster.js";
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
+import { postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
 
 /**
  * Distributed mode end to end: a control plane and data-plane nodes as real processes, on
@@ -52,32 +55,19 @@ function clusterSuite(): void {
   let nodes: ServerProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("switchyard_cluster");
-    redis = await PrivateRedis.start();
-    cluster = new Cluster({ configYaml: CONFIG, databaseUrl: db.url, redisUrl: redis.url });
-    try {
-      controlPlane = await cluster.startControlPlane();
-      nodes = await Promise.all([cluster.startNode("node-a"), cluster.startNode("node-b")]);
-    } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${cluster.describe()}`);
-    }
+    const services = await startClusterServices("switchyard_cluster", CONFIG);
+    ({ db, redis, cluster } = services);
+    const c = services.cluster;
+    await startingProcesses(c, async () => {
+      controlPlane = await c.startControlPlane();
+      nodes = await Promise.all([c.startNode("node-a"), c.startNode("node-b")]);
+    });
     await eachNode("both nodes are healthy", async (node) => {
       expect((await readiness(node)).status).toBe("healthy");
     });
   }, 120_000);
 
-  afterAll(async () => {
-    // Each step runs even when the one before it failed.
-    try {
-      await cluster?.stop();
-    } finally {
-      try {
-        await redis?.stop();
-      } finally {
-        await db?.drop();
-      }
-    }
-  }, 60_000);
+  afterAll(() => stopClusterServices({ cluster, redis, db }), 60_000);
 
   it(
     "serves a key generated through GraphQL on every node",

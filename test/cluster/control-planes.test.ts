@@ -1,14 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
-  Cluster,
+  type Cluster,
   describeWhenAvailable,
   eventually,
-  PrivateRedis,
+  type PrivateRedis,
   redisServerUnavailable,
   type ServerProcess,
+  startClusterServices,
+  startingProcesses,
+  stopClusterServices,
 } from "../helpers/cluster.js";
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
+import { postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
 
 /**
  * Two control planes on one database and Redis, two data-plane nodes fetching from the
@@ -37,30 +40,18 @@ function suite(): void {
   let nodes: ServerProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("switchyard_two_cp");
-    redis = await PrivateRedis.start();
-    cluster = new Cluster({ configYaml: CONFIG, databaseUrl: db.url, redisUrl: redis.url });
-    try {
-      const a = await cluster.startControlPlane();
-      const b = await cluster.startPeerControlPlane("control-plane-b");
+    const services = await startClusterServices("switchyard_two_cp", CONFIG);
+    ({ db, redis, cluster } = services);
+    const c = services.cluster;
+    await startingProcesses(c, async () => {
+      const a = await c.startControlPlane();
+      const b = await c.startPeerControlPlane("control-plane-b");
       cps = [a, b];
-      nodes = await Promise.all([cluster.startNode("cp-node-a"), cluster.startNode("cp-node-b")]);
-    } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${cluster.describe()}`);
-    }
+      nodes = await Promise.all([c.startNode("cp-node-a"), c.startNode("cp-node-b")]);
+    });
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await cluster?.stop();
-    } finally {
-      try {
-        await redis?.stop();
-      } finally {
-        await db?.drop();
-      }
-    }
-  }, 60_000);
+  afterAll(() => stopClusterServices({ cluster, redis, db }), 60_000);
 
   async function admin<T>(cp: ServerProcess, path: string, body: unknown): Promise<T> {
     const res = await fetch(`${cp.origin}${path}`, {

@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
-  Cluster,
+  type Cluster,
   describeWhenAvailable,
-  PrivateRedis,
+  type PrivateRedis,
   redisServerUnavailable,
   type ServerProcess,
+  startClusterServices,
+  startingProcesses,
+  stopClusterServices,
 } from "../helpers/cluster.js";
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
+import { postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
 
 /**
  * Cluster-wide limits with real processes: three data-plane nodes on one Redis, hammered
@@ -41,17 +44,15 @@ function suite(): void {
   let nodes: ServerProcess[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("switchyard_limits_cluster");
-    redis = await PrivateRedis.start();
-    cluster = new Cluster({ configYaml: CONFIG, databaseUrl: db.url, redisUrl: redis.url });
-    try {
-      controlPlane = await cluster.startControlPlane();
+    const services = await startClusterServices("switchyard_limits_cluster", CONFIG);
+    ({ db, redis, cluster } = services);
+    const c = services.cluster;
+    await startingProcesses(c, async () => {
+      controlPlane = await c.startControlPlane();
       nodes = await Promise.all(
-        Array.from({ length: NODES }, (_, i) => cluster!.startNode(`limits-${i}`)),
+        Array.from({ length: NODES }, (_, i) => c.startNode(`limits-${i}`)),
       );
-    } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${cluster.describe()}`);
-    }
+    });
     // Every node has seen the others (node count drives each node's allowance).
     const deadline = Date.now() + 15_000;
     for (const node of nodes) {
@@ -66,17 +67,7 @@ function suite(): void {
     }
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await cluster?.stop();
-    } finally {
-      try {
-        await redis?.stop();
-      } finally {
-        await db?.drop();
-      }
-    }
-  }, 60_000);
+  afterAll(() => stopClusterServices({ cluster, redis, db }), 60_000);
 
   async function newKey(settings: Record<string, unknown>): Promise<string> {
     const res = await fetch(`${controlPlane!.origin}/key/generate`, {

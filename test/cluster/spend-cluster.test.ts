@@ -5,13 +5,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
-  Cluster,
+  type Cluster,
   describeWhenAvailable,
-  PrivateRedis,
+  type PrivateRedis,
   redisServerUnavailable,
   type ServerProcess,
+  startClusterServices,
+  startingProcesses,
+  stopClusterServices,
 } from "../helpers/cluster.js";
-import { createTestDatabase, postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
+import { postgresUnavailable, type TestDatabase } from "../helpers/postgres.js";
 
 /**
  * Spend across real processes: two data-plane nodes append to the Redis Stream, a control
@@ -52,16 +55,16 @@ function suite(): void {
   let sent = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase("switchyard_spend_cluster");
     redisDir = await mkdtemp(join(tmpdir(), "switchyard-spend-redis-"));
-    redis = await PrivateRedis.start({ persistDir: redisDir });
-    cluster = new Cluster({ configYaml: CONFIG, databaseUrl: db.url, redisUrl: redis.url });
-    try {
-      controlPlane = await cluster.startControlPlane(CP_ARGS);
-      nodes = await Promise.all([cluster.startNode("spend-a"), cluster.startNode("spend-b")]);
-    } catch (err) {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${cluster.describe()}`);
-    }
+    const services = await startClusterServices("switchyard_spend_cluster", CONFIG, {
+      persistDir: redisDir,
+    });
+    ({ db, redis, cluster } = services);
+    const c = services.cluster;
+    await startingProcesses(c, async () => {
+      controlPlane = await c.startControlPlane(CP_ARGS);
+      nodes = await Promise.all([c.startNode("spend-a"), c.startNode("spend-b")]);
+    });
     await admin("/team/new", { team_id: "t-spend" });
     await admin("/user/new", { user_id: "u-spend", auto_create_key: false });
     const made = await admin<{ key: string; token: string }>("/key/generate", {
@@ -80,14 +83,9 @@ function suite(): void {
   afterAll(async () => {
     await sql?.end().catch(() => undefined);
     try {
-      await cluster?.stop();
+      await stopClusterServices({ cluster, redis, db });
     } finally {
-      try {
-        await redis?.stop();
-      } finally {
-        await db?.drop();
-        if (redisDir !== undefined) await rm(redisDir, { recursive: true, force: true });
-      }
+      if (redisDir !== undefined) await rm(redisDir, { recursive: true, force: true });
     }
   }, 60_000);
 

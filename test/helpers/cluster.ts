@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
 
 /**
  * Distributed mode as real processes: a control plane, data-plane nodes and a private
@@ -347,6 +348,56 @@ export class Cluster {
     const managed = new ManagedProcess(name, child);
     this.processes.add(managed);
     return managed;
+  }
+}
+
+/** What a cluster suite runs on: a PostgreSQL database, a Redis and the processes over them. */
+export interface ClusterServices {
+  db: TestDatabase;
+  redis: PrivateRedis;
+  cluster: Cluster;
+}
+
+/** A fresh database (named after `dbPrefix`), a private Redis, and a Cluster using both. */
+export async function startClusterServices(
+  dbPrefix: string,
+  configYaml: string,
+  redisOptions: { persistDir?: string } = {},
+): Promise<ClusterServices> {
+  const db = await createTestDatabase(dbPrefix);
+  let redis: PrivateRedis;
+  try {
+    redis = await PrivateRedis.start(redisOptions);
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  return {
+    db,
+    redis,
+    cluster: new Cluster({ configYaml, databaseUrl: db.url, redisUrl: redis.url }),
+  };
+}
+
+/** Runs `start` (starting processes); a failure carries every process's output. */
+export async function startingProcesses<T>(cluster: Cluster, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${cluster.describe()}`);
+  }
+}
+
+/** Stops the processes, then Redis, then drops the database; each step runs even when the one before failed. */
+export async function stopClusterServices(services: Partial<ClusterServices>): Promise<void> {
+  try {
+    await services.cluster?.stop();
+  } finally {
+    try {
+      await services.redis?.stop();
+    } finally {
+      await services.db?.drop();
+    }
   }
 }
 

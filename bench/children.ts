@@ -1,5 +1,6 @@
 // Child processes of the harness: started, watched until ready, and always killed at the end.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { READY_PREFIX } from "./workload.js";
 
 const OUTPUT_TAIL_BYTES = 8_192;
@@ -139,4 +140,17 @@ export async function stopAll(graceMs = 2_000): Promise<void> {
 export function killAllNow(): void {
   stopping = true;
   for (const child of running) child.process.kill("SIGKILL");
+}
+
+/** A port free on `host` right now, for a child to listen on. */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -3,11 +3,10 @@
 // channel prefix. Children are registered with children.ts, so stopAll()/killAllNow() end them.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { type Child, spawnChild, waitForHttpOk } from "./children.js";
+import { type Child, freePort, spawnChild, waitForHttpOk } from "./children.js";
 import { MASTER_KEY, MODEL_NAME } from "./workload.js";
 
 export const HOST = "127.0.0.1";
@@ -44,7 +43,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const env = { ...process.env, DATABASE_URL: options.databaseUrl, SWITCHYARD_LOG_LEVEL: "warn" };
   const bus = ["--redis", options.redisUrl, "--node-token", nodeToken, "--bus-prefix", busPrefix];
 
-  const cpPort = await freePort();
+  const cpPort = await freePort(HOST);
   const controlPlane = spawnCli(
     "control plane",
     ["control-plane", "--config", configPath, "--port", String(cpPort), "--host", HOST, ...bus],
@@ -59,7 +58,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const nodes: ClusterProcess[] = [];
   for (let i = 1; i <= options.nodes; i++) {
-    const port = await freePort();
+    const port = await freePort(HOST);
     const args = ["data-plane", "--port", String(port), "--host", HOST];
     args.push("--control-plane", controlPlane.origin, ...bus, "--node-id", `bench-node-${i}`);
     nodes.push(spawnCli(`data-plane node ${i}`, args, env, port));
@@ -109,16 +108,4 @@ function clusterConfig(): string {
     `  master_key: ${MASTER_KEY}`,
     "",
   ].join("\n");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

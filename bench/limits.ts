@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { cpuNs, cpuSource } from "./cpu.js";
 import { killAllNow, stopAll } from "./children.js";
+import { positiveNumber } from "./env.js";
 import { combineRounds, type ThroughputResult, throughputRound, warmUp } from "./load.js";
 import { machineLine, writeMarkedSection } from "./results-section.js";
 import { buildGateway, startGateway, startMock } from "./targets.js";
@@ -44,8 +45,8 @@ main().then(
 );
 
 async function main(): Promise<number> {
-  const seconds = positive("BENCH_SECONDS", 10);
-  const connections = positive("BENCH_CONNECTIONS", 50);
+  const seconds = positiveNumber("BENCH_SECONDS", 10);
+  const connections = positiveNumber("BENCH_CONNECTIONS", 50);
   const rounds = Math.max(2, Math.min(5, Math.floor(seconds / 2)));
   const roundSeconds = seconds / rounds;
   const machine = machineLine();
@@ -207,14 +208,6 @@ async function graphql(origin: string, query: string): Promise<void> {
 
 function pct(x: number): string {
   return `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
-}
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 function log(message: string): void {

@@ -8,11 +8,9 @@
 //   npm run bench:router            print the numbers
 //   npm run bench:router -- --write also replace the "#7 router" section of bench/RESULTS.md
 //   npm run bench:router -- --picks only the selection part
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { pino } from "pino";
 import { buildSnapshotFromConfig } from "../control-plane/snapshot/build-from-config.js";
@@ -24,10 +22,10 @@ import {
   ROUTING_STRATEGIES,
   type RoutingStrategy,
 } from "../schema/snapshot.js";
-import { spawnChild, stopAll, waitForHttpOk } from "./children.js";
+import { stopAll } from "./children.js";
 import { cpuBetween, cpuNs, cpuSource, readCpu } from "./cpu.js";
 import { machineLine, writeMarkedSection } from "./results-section.js";
-import { buildGateway, startMock } from "./targets.js";
+import { buildGateway, startGatewayWithConfig, startMock } from "./targets.js";
 import { CHAT_PATH, MASTER_KEY, UPSTREAM_KEY } from "./workload.js";
 
 const DEPLOYMENTS = 1_000;
@@ -40,8 +38,6 @@ const E2E_ROUNDS = 6;
 const E2E_SECONDS = 5;
 const CONNECTIONS = 32;
 const ROUTED_DEPLOYMENTS = 5;
-const HOST = "127.0.0.1";
-const repoRoot = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 
 interface PickRow {
   name: string;
@@ -161,33 +157,15 @@ async function e2eBench(): Promise<{ single: CpuRow; routed: CpuRow }> {
   const mock = await startMock();
   const dir = mkdtempSync(join(tmpdir(), "switchyard-router-bench-"));
   try {
-    const config = join(dir, "config.yaml");
-    writeFileSync(config, gatewayConfig(mock.origin));
-    const port = await freePort();
-    const child = spawnChild(
-      "switchyard",
-      process.execPath,
-      [
-        join(repoRoot, "dist", "cli", "main.js"),
-        "--config",
-        config,
-        "--port",
-        String(port),
-        "--host",
-        HOST,
-      ],
-      { cwd: dir },
-    );
-    const origin = `http://${HOST}:${port}`;
-    await waitForHttpOk(child, `${origin}/health/liveliness`, 45_000);
+    const { origin, pid } = await startGatewayWithConfig(gatewayConfig(mock.origin), dir);
     // Warm both paths up.
-    await cpuRound(origin, child.pid, "single");
-    await cpuRound(origin, child.pid, "routed");
+    await cpuRound(origin, pid, "single");
+    await cpuRound(origin, pid, "routed");
     const single: CpuRow[] = [];
     const routed: CpuRow[] = [];
     for (let r = 0; r < E2E_ROUNDS; r++) {
-      single.push(await cpuRound(origin, child.pid, "single"));
-      routed.push(await cpuRound(origin, child.pid, "routed"));
+      single.push(await cpuRound(origin, pid, "single"));
+      routed.push(await cpuRound(origin, pid, "routed"));
     }
     return { single: combine("single", single), routed: combine("routed", routed) };
   } finally {
@@ -206,18 +184,6 @@ function combine(name: string, rows: CpuRow[]): CpuRow {
     reqPerSec: rows.reduce((s, r) => s + r.reqPerSec, 0) / rows.length,
     failures: rows.reduce((s, r) => s + r.failures, 0),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import { join } from "node:path";
 import { killAllNow, stopAll } from "./children.js";
+import { positiveNumber } from "./env.js";
 import { measureAll } from "./measure.js";
 import { consoleReport, markdownReport, type RunInfo } from "./report.js";
 import { keepMarkedBlock, keepPropagationSection } from "./results-section.js";
@@ -117,14 +118,6 @@ function selectedTargets(): Set<TargetName> {
   }
   // direct is the baseline every "added" figure is computed against.
   return new Set<TargetName>(["direct", ...(names as TargetName[])]);
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 function log(message: string): void {

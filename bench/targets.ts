@@ -2,10 +2,9 @@
 // the Switchyard gateway, each in its own process.
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Child, spawnChild, waitForHttpOk, waitForListening } from "./children.js";
+import { type Child, freePort, spawnChild, waitForHttpOk, waitForListening } from "./children.js";
 import { MASTER_KEY, MODEL_NAME, UPSTREAM_KEY } from "./workload.js";
 
 export const TARGET_NAMES = ["direct", "floor", "switchyard"] as const;
@@ -60,9 +59,14 @@ export async function startGateway(
   tmpDir: string,
   extras: GatewayExtras = {},
 ): Promise<Target> {
+  return startGatewayWithConfig(gatewayConfig(mock.origin, extras), tmpDir);
+}
+
+/** The built gateway (embedded mode) on a free port, reading `configYaml`. */
+export async function startGatewayWithConfig(configYaml: string, tmpDir: string): Promise<Target> {
   const configPath = join(tmpDir, "switchyard-bench.yaml");
-  writeFileSync(configPath, gatewayConfig(mock.origin, extras));
-  const port = await freePort();
+  writeFileSync(configPath, configYaml);
+  const port = await freePort(HOST);
   // cwd is the temp dir, so whatever the gateway writes next to itself is removed with it.
   const child = spawnChild(
     "switchyard",
@@ -97,17 +101,5 @@ function spawnTsChild(name: string, file: string, env: NodeJS.ProcessEnv): Child
     cwd: repoRoot,
     env: { ...process.env, ...env },
     ipc: true,
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

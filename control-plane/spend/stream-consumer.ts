@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { failFastRedis } from "../../bus/fail-fast-redis.js";
 import type { Logger } from "pino";
 import type { SpendEvent } from "../../schema/spend-event.js";
 import type { SpendIngest } from "./spend-ingest.js";
@@ -45,19 +46,9 @@ export class SpendStreamConsumer {
     this.group = options.group ?? "switchyard-spend";
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.count = options.count ?? 4;
-    this.redis = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      // A command cut by a lost connection fails (the loop retries it) rather than waiting
-      // to be resent; none waits longer than a blocking read plus margin.
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: null,
-      connectTimeout: 2_000,
-      commandTimeout: BLOCK_MS + 4_000,
-      connectionName: "switchyard-spend-consumer",
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
-    });
-    this.redis.on("error", () => undefined);
+    // A command cut by a lost connection fails (the loop retries it); none waits longer
+    // than a blocking read plus margin.
+    this.redis = failFastRedis(options.redisUrl, "switchyard-spend-consumer", BLOCK_MS + 4_000);
   }
 
   async start(): Promise<void> {

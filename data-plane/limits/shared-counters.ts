@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { failFastRedis } from "../../bus/fail-fast-redis.js";
 import type { Logger } from "pino";
 import { Gauge, WindowedSum } from "./counters.js";
 
@@ -67,17 +68,7 @@ export class SharedCounters {
     this.nodesKey = `${this.prefix}nodes`;
     this.syncMs = options.syncIntervalMs ?? DEFAULT_SYNC_MS;
     if (options.redisUrl !== undefined) {
-      this.redis = new Redis(options.redisUrl, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        autoResendUnfulfilledCommands: false,
-        maxRetriesPerRequest: null,
-        connectTimeout: 2_000,
-        commandTimeout: SYNC_TIMEOUT_MS,
-        connectionName: "switchyard-limits",
-        retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
-      });
-      this.redis.on("error", () => undefined);
+      this.redis = failFastRedis(options.redisUrl, "switchyard-limits", SYNC_TIMEOUT_MS);
       this.redis.on("ready", () => this.onReachable(true));
       this.redis.on("close", () => this.onReachable(false));
     }

@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { failFastRedis } from "../../bus/fail-fast-redis.js";
 import type { Logger } from "pino";
 import type { SpendEvent, SpendSink } from "../../schema/spend-event.js";
 import { SpendSpool } from "./spool.js";
@@ -45,17 +46,7 @@ export class RedisStreamSink implements SpendSink {
   constructor(private readonly options: RedisStreamSinkOptions) {
     this.maxMemoryEvents = options.maxMemoryEvents ?? 100_000;
     this.spool = new SpendSpool(options.spoolFile);
-    this.redis = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: null,
-      connectTimeout: 2_000,
-      commandTimeout: 5_000,
-      connectionName: "switchyard-spend",
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
-    });
-    this.redis.on("error", () => undefined);
+    this.redis = failFastRedis(options.redisUrl, "switchyard-spend", 5_000);
     this.redis.on("ready", () => this.pump());
   }
 
